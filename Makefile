@@ -1,0 +1,58 @@
+# helpbot: `make run` starts the product, `make test` runs every test.
+# Both build whatever is missing first; nothing is rebuilt when its inputs are unchanged.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+MODEL := models/helpbot.tar.gz
+TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) \
+	$(wildcard bot/components/*.py bot/components/*.yml)
+
+# Rasa's endpoints.yml reads the action server URL from the environment.
+export HELPBOT_ACTIONS_URL ?= http://127.0.0.1:$(or $(HELPBOT_ACTIONS_PORT),5055)/webhook
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export RASA_TELEMETRY_ENABLED ?= false
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+
+.PHONY: help run test venv model lint bench clean
+
+help:
+	@echo "make run   - build what is missing, then start the assistant on localhost"
+	@echo "make test  - build what is missing, then run every test"
+	@echo "make lint  - ruff and mypy"
+	@echo "make bench - benchmarks (see bench/README.md)"
+
+venv: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml constraints.txt scripts/make-venv.sh
+	@scripts/make-venv.sh
+	@touch $@
+
+model: $(MODEL)
+
+$(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
+	@echo "==> training the NLU and dialogue model"
+	@mkdir -p var/log
+	@$(PY) -m rasa train --domain domain --fixed-model-name helpbot --out models --num-threads 2 \
+		> var/log/train.log 2>&1 || { tail -n 40 var/log/train.log; exit 1; }
+	@touch $(MODEL)
+	@echo "==> model ready: $(MODEL) (log: var/log/train.log)"
+
+run: $(MODEL)
+	$(PY) -m bot run
+
+test: $(MODEL)
+	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check bot actions kb_index tests bench
+	$(PY) -m mypy bot actions kb_index
+
+bench: $(MODEL)
+	$(PY) bench/language_id.py
+	$(PY) bench/parse_latency.py
+
+clean:
+	rm -rf models var .rasa results

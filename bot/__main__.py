@@ -1,0 +1,65 @@
+"""Command line: ``python -m bot run`` starts the whole product on localhost."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+from typing import List, Optional
+
+from bot.services import product_services
+from bot.settings import get_settings
+from bot.supervisor import ServiceFailed, Supervisor
+
+
+def run() -> int:
+    """Starts every service, prints the URLs, and waits for Ctrl-C."""
+    settings = get_settings()
+    if not settings.model_path.exists():
+        print(f"error: no trained model at {settings.model_path}; run `make run`.")
+        return 1
+    services = product_services(settings)
+    supervisor = Supervisor(services, settings)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        print("Starting helpbot (logs in var/log/) ...", flush=True)
+        supervisor.start()
+        print("\nhelpbot is running:")
+        for service in services:
+            for label, url in service.urls.items():
+                print(f"  {label:<55} {url}")
+        print("\nTry:  curl -s -XPOST", f"{settings.rasa_url}/webhooks/rest/webhook",
+              "-d '{\"sender\": \"me\", \"message\": \"jeg har glemt passordet\"}'")
+        print("Press Ctrl-C to stop.", flush=True)
+        while (exited := supervisor.first_exited()) is None:
+            time.sleep(1)
+        print(f"error: {exited} stopped unexpectedly; see var/log/{exited}.log")
+        return 1
+    except ServiceFailed as error:
+        print(f"error: {error}")
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping helpbot ...")
+        return 0
+    finally:
+        supervisor.stop()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Parses the command line and runs the chosen command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start Rasa and the action server, print the URLs")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        return run()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

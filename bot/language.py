@@ -1,0 +1,48 @@
+"""Conversation-level language choice: a pure function over one message's detection.
+
+The NLU language detector describes a single message; only the tracker knows the
+conversation. This module combines the two so that short or ambiguous messages
+("ok", "hei", "merci") never flip the language, while an explicit request does.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+
+CHANGE_LANGUAGE_INTENT = "change_language"
+
+
+def choose_conversation_language(
+    current: Optional[str],
+    detection: Optional[Mapping[str, Any]],
+    intent: Optional[str],
+) -> str:
+    """Returns the language the assistant should answer in after this message.
+
+    Args:
+        current: the conversation's language so far, or None on the first turn.
+        detection: the ``language`` entry of the NLU parse result, or None when the
+            message bypassed NLU (button payloads such as ``/request_human``).
+        intent: the predicted intent name of the message.
+
+    Returns:
+        One of ``SUPPORTED_LANGUAGES``.
+    """
+    known_current = current if current in SUPPORTED_LANGUAGES else None
+    if not detection:
+        return known_current or DEFAULT_LANGUAGE
+
+    requested = detection.get("requested")
+    if intent == CHANGE_LANGUAGE_INTENT and requested in SUPPORTED_LANGUAGES:
+        return str(requested)
+
+    detected = detection.get("language")
+    if detected not in SUPPORTED_LANGUAGES:
+        return known_current or DEFAULT_LANGUAGE
+    if detection.get("reliable"):
+        return str(detected)
+    # Ambiguous message: keep the conversation's language; on the first turn the
+    # detector's best guess (which already honours the locale hint) is all we have.
+    return known_current or str(detected)

@@ -1,0 +1,102 @@
+"""The single settings object: every port, path and secret, configurable by environment.
+
+Variables are prefixed with ``HELPBOT_`` (for example ``HELPBOT_RASA_PORT``). In
+production mode (``HELPBOT_ENVIRONMENT=production``) the validators refuse to start
+with a missing or default secret. In development, missing secrets are generated once
+and kept in ``var/dev-secrets.json`` so that restarts keep working tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Literal
+
+from pydantic import BaseSettings, root_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Values that must never protect a production deployment.
+INSECURE_SECRETS = frozenset({"", "changethis", "secret", "dev", "development"})
+SECRET_FIELDS = ("rasa_token", "jwt_secret", "service_token")
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of every helpbot process."""
+
+    environment: Literal["development", "production"] = "development"
+    host: str = "127.0.0.1"
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    web_port: int = 8000
+
+    var_dir: Path = PROJECT_ROOT / "var"
+    model_path: Path = PROJECT_ROOT / "models" / "helpbot.tar.gz"
+
+    # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
+    rasa_token: str = ""
+    # Signs help-center identity tokens (HS256).
+    jwt_secret: str = ""
+    # Authenticates the bot to the live-agent service.
+    service_token: str = ""
+
+    class Config:
+        env_prefix = "HELPBOT_"
+
+    @root_validator(skip_on_failure=True)
+    def _secrets_are_safe(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        weak = [name for name in SECRET_FIELDS if values.get(name, "") in INSECURE_SECRETS]
+        if not weak:
+            return values
+        if values["environment"] == "production":
+            names = ", ".join(f"HELPBOT_{name.upper()}" for name in weak)
+            raise ValueError(
+                f"production mode refuses missing or default secrets: set {names} "
+                "to long random values"
+            )
+        generated = _development_secrets(Path(values["var_dir"]))
+        for name in weak:
+            values[name] = generated[name]
+        return values
+
+    @property
+    def rasa_url(self) -> str:
+        """Base URL of the Rasa server."""
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        """Webhook URL of the action server, as Rasa's endpoints.yml needs it."""
+        return f"http://{self.host}:{self.actions_port}/webhook"
+
+    @property
+    def log_dir(self) -> Path:
+        """Folder holding one log file per service."""
+        return self.var_dir / "log"
+
+
+def _development_secrets(var_dir: Path) -> Dict[str, str]:
+    """Returns the persisted development secrets, creating any that are missing."""
+    path = var_dir / "dev-secrets.json"
+    stored: Dict[str, str] = {}
+    if path.exists():
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    missing = [name for name in SECRET_FIELDS if not stored.get(name)]
+    if missing:
+        for name in missing:
+            stored[name] = secrets.token_urlsafe(32)
+        var_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(stored, indent=2), encoding="utf-8")
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+    return stored
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Returns the process-wide settings, read from the environment once."""
+    return Settings()

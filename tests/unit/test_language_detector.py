@@ -1,0 +1,141 @@
+"""Unit tests of the LanguageDetector graph component."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.language_detector import (
+    LanguageDetector,
+    LanguageNameMatcher,
+    locale_to_language,
+)
+
+
+@pytest.fixture()
+def storage(tmp_path):
+    return LocalModelStorage(tmp_path)
+
+
+@pytest.fixture()
+def resource():
+    return Resource("language_detector")
+
+
+@pytest.fixture()
+def detector(storage, resource):
+    from rasa.engine.graph import GraphSchema
+
+    return LanguageDetector.create(
+        LanguageDetector.get_default_config(), storage, resource,
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("не могу показать экран", "ru"),
+        ("jeg har glemt passordet", "nb"),
+        ("je n'arrive pas à partager mon écran", "fr"),
+        ("non riesco a condividere lo schermo", "it"),
+        ("I can't share my screen in a meeting", "en"),
+        ("hvordan tar jeg opp et møte?", "nb"),
+        ("come posso registrare una riunione?", "it"),
+    ],
+)
+def test_sentences_are_detected_reliably(detector, text, language):
+    result = detector.detect(text)
+    assert result["language"] == language
+    assert result["reliable"] is True
+    assert result["source"] == "detected"
+
+
+@pytest.mark.parametrize("text", ["ok", "hei", "no", "merci", "👍", "???", "", "123"])
+def test_short_or_ambiguous_messages_are_not_reliable(detector, text):
+    assert detector.detect(text)["reliable"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "requested"),
+    [
+        ("answer in French", "fr"),
+        ("по-русски, пожалуйста", "ru"),
+        ("можно на английском?", "en"),
+        ("kan du svare på engelsk", "en"),
+        ("rispondi in italiano per favore", "it"),
+        ("vous pouvez parler norvégien ?", "nb"),
+        ("switch to Norwegian please", "nb"),
+        ("how do I share my screen", None),
+    ],
+)
+def test_explicit_language_requests_are_recognised(detector, text, requested):
+    assert detector.detect(text)["requested"] == requested
+
+
+def test_locale_hint_decides_ambiguous_messages(detector):
+    result = detector.detect("ok", locale_hint="fr-FR")
+    assert (result["language"], result["source"], result["reliable"]) == ("fr", "hint", False)
+
+
+def test_locale_hint_never_overrides_a_clear_sentence(detector):
+    result = detector.detect("jeg har glemt passordet", locale_hint="en-US")
+    assert (result["language"], result["reliable"]) == ("nb", True)
+
+
+@pytest.mark.parametrize(
+    ("locale", "language"),
+    [("nb-NO", "nb"), ("no", "nb"), ("nn_NO", "nb"), ("fr_CA", "fr"), ("RU", "ru"),
+     ("de-DE", None), ("", None), (None, None), (42, None)],
+)
+def test_locale_to_language(locale, language):
+    assert locale_to_language(locale) == language
+
+
+def test_short_message_lexicon_is_learned_and_persisted(detector, storage, resource):
+    examples = [
+        Message.build("hei", "greet", intent_metadata={"language": "nb"}),
+        Message.build("hei hei", "greet", intent_metadata={"language": "nb"}),
+        Message.build("ciao", "greet", intent_metadata={"language": "it"}),
+        Message.build("ok", "affirm", intent_metadata={"language": "en"}),
+        Message.build("ok", "affirm", intent_metadata={"language": "nb"}),
+    ]
+    detector.train(TrainingData(examples))
+    loaded = LanguageDetector.load(
+        LanguageDetector.get_default_config(), storage, resource, None  # type: ignore[arg-type]
+    )
+    assert loaded.detect("Hei!")["language"] == "nb"
+    assert loaded.detect("hei")["source"] == "lexicon"
+    assert loaded.detect("ciao")["language"] == "it"
+    # Seen in two languages: no lexicon entry, lingua's guess stands.
+    assert loaded.detect("ok")["source"] == "detected"
+
+
+def test_training_examples_take_their_language_from_metadata(detector):
+    data = TrainingData([Message.build("ok", "affirm", intent_metadata={"language": "ru"})])
+    detector.process_training_data(data)
+    assert data.training_examples[0].get("language")["language"] == "ru"
+
+
+def test_process_writes_detection_into_the_parse_output(detector):
+    message = Message(data={"text": "merci", "metadata": {"locale": "fr-BE"}})
+    detector.process([message])
+    output = message.as_dict(only_output_properties=True)
+    assert output["language"]["language"] == "fr"
+    assert output["language"]["reliable"] is False
+
+
+def test_messages_without_text_are_left_alone(detector):
+    message = Message(data={"action_name": "utter_greet"})
+    detector.process([message])
+    assert message.get("language") is None
+
+
+def test_name_matcher_prefers_the_last_named_language():
+    matcher = LanguageNameMatcher({"en": ["english"], "fr": ["french", "in french"]})
+    assert matcher.named_language("not English, in French please") == "fr"
+    assert matcher.named_language("frenchfries") is None
