@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -16,7 +16,7 @@ LANGUAGE_SLOT = "language"
 class ActionSetLanguage(Action):
     """Sets the conversation language from the NLU detection and the previous language."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         """Returns the action's name, as listed in the domain."""
         return "action_set_language"
 
@@ -24,7 +24,7 @@ class ActionSetLanguage(Action):
         self,
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
-        domain: Dict[Text, Any],
+        domain: Dict[str, Any],
     ) -> List[EventType]:
         """Returns a SlotSet event when the conversation language changes."""
         current = tracker.get_slot(LANGUAGE_SLOT)

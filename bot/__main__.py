@@ -6,7 +6,8 @@ import argparse
 import signal
 import sys
 import time
-from typing import List, Optional
+from pathlib import Path
+from typing import List
 
 from bot.services import product_services
 from bot.settings import get_settings
@@ -50,14 +51,29 @@ def run() -> int:
         supervisor.stop()
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def evaluate(model: str | None) -> int:
+    """Prints held-out intent accuracy and macro-F1 per language."""
+    from bot.evaluation import evaluate as evaluate_model
+    from bot.evaluation import format_table
+
+    path = model or str(get_settings().model_path)
+    print(format_table(evaluate_model(Path(path))))
+    return 0
+
+
+def main(argv: List[str] | None = None) -> int:
     """Parses the command line and runs the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start Rasa and the action server, print the URLs")
+    evaluate_parser = commands.add_parser(
+        "evaluate", help="score the model on the held-out NLU split, per language")
+    evaluate_parser.add_argument("--model", help="model archive (default: the trained one)")
     args = parser.parse_args(argv)
     if args.command == "run":
         return run()
+    if args.command == "evaluate":
+        return evaluate(args.model)
     return 2
 
 

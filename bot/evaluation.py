@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from bot import SUPPORTED_LANGUAGES
 from bot.settings import PROJECT_ROOT
@@ -38,7 +38,7 @@ def load_holdout(language: str, directory: Path = HOLDOUT_DIR) -> List[Tuple[str
 
 
 def score(language: str, gold: List[str], predicted: List[str],
-          detected: List[str]) -> LanguageScore:
+          detected: List[Optional[str]]) -> LanguageScore:
     """Computes accuracy and macro-F1 over the gold intents."""
     from sklearn.metrics import accuracy_score, f1_score
 

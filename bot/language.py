@@ -7,7 +7,7 @@ conversation. This module combines the two so that short or ambiguous messages
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
@@ -15,9 +15,9 @@ CHANGE_LANGUAGE_INTENT = "change_language"
 
 
 def choose_conversation_language(
-    current: Optional[str],
-    detection: Optional[Mapping[str, Any]],
-    intent: Optional[str],
+    current: str | None,
+    detection: Mapping[str, Any] | None,
+    intent: str | None,
 ) -> str:
     """Returns the language the assistant should answer in after this message.
 
@@ -29,6 +29,7 @@ def choose_conversation_language(
 
     Returns:
         One of ``SUPPORTED_LANGUAGES``.
+
     """
     known_current = current if current in SUPPORTED_LANGUAGES else None
     if not detection:

@@ -20,12 +20,12 @@ class Service:
     command: List[str]
     health_url: str
     urls: Dict[str, str] = field(default_factory=dict)
-    health_headers: Dict[str, str] = field(default_factory=dict)
+    health_params: Dict[str, str] = field(default_factory=dict)
 
     def is_ready(self) -> bool:
         """Returns True when the service answers its health probe."""
         try:
-            response = requests.get(self.health_url, headers=self.health_headers, timeout=2)
+            response = requests.get(self.health_url, params=self.health_params, timeout=2)
         except requests.RequestException:
             return False
         return response.ok
@@ -72,10 +72,11 @@ def product_services(settings: Settings) -> List[Service]:
             "--auth-token", settings.rasa_token,
         ],
         health_url=f"{settings.rasa_url}/status",
-        health_headers={"Authorization": f"Bearer {settings.rasa_token}"},
+        # Rasa's --auth-token is checked against the `token` query parameter.
+        health_params={"token": settings.rasa_token},
         urls={
             "chat (REST channel)": f"{settings.rasa_url}/webhooks/rest/webhook",
-            "Rasa HTTP API (bearer token in var/dev-secrets.json)": settings.rasa_url,
+            "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
         },
     )
     return [actions, rasa]

@@ -12,7 +12,7 @@ import subprocess
 import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from bot.services import Service, service_environment
 from bot.settings import PROJECT_ROOT, Settings
@@ -69,7 +69,11 @@ class Supervisor:
             f"{service.name} not ready after {timeout:.0f}s; see {self.log_path(service)}"
         )
 
-    def first_exited(self) -> Optional[str]:
+    def pid_of(self, name: str) -> int:
+        """Returns the process id of a started service."""
+        return self._processes[name].pid
+
+    def first_exited(self) -> str | None:
         """Returns the name of a child that has exited, if any."""
         for name, process in self._processes.items():
             if process.poll() is not None:

@@ -7,7 +7,7 @@ sparse character n-gram features.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence, Text
+from typing import Any, Dict, List, Sequence
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -39,12 +39,12 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     """Adds an e5 sentence embedding to the text of every message."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Returns the component's default config."""
         return {**DenseFeaturizer.get_default_config(), "batch_size": 64}
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: Dict[str, Any]) -> None:
         """Checks the batch size is usable."""
         if int(config.get("batch_size", 0)) < 1:
             raise ValueError("E5Featurizer: batch_size must be a positive integer")
@@ -52,11 +52,11 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "E5Featurizer":
+    ) -> E5Featurizer:
         """Creates the featurizer (see parent class for full docstring)."""
         return cls(execution_context.node_name, config)
 
@@ -69,7 +69,7 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
         """Featurizes the text of the given messages in batches."""
         with_text = [m for m in messages if m.get(TEXT)]
         vectors = embed_queries([m.get(TEXT) for m in with_text], self._config["batch_size"])
-        for message, vector in zip(with_text, vectors):
+        for message, vector in zip(with_text, vectors, strict=True):
             self.add_features_to_message(
                 sequence=None, sentence=vector[np.newaxis, :], attribute=TEXT, message=message
             )

@@ -20,7 +20,7 @@ import re
 from collections import Counter, defaultdict
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Mapping
 
 import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -48,7 +48,7 @@ def words_of(text: str) -> List[str]:
     return WORD_PATTERN.findall(text.lower())
 
 
-def locale_to_language(locale: Any) -> Optional[str]:
+def locale_to_language(locale: Any) -> str | None:
     """Maps a locale tag such as ``nb-NO``, ``fr_FR`` or ``no`` to a supported code."""
     if not isinstance(locale, str) or not locale.strip():
         return None
@@ -60,7 +60,7 @@ def locale_to_language(locale: Any) -> Optional[str]:
 class LanguageNameMatcher:
     """Finds which supported language a message names ("по-французски", "in English")."""
 
-    def __init__(self, names: Dict[str, Iterable[str]]) -> None:
+    def __init__(self, names: Mapping[str, Iterable[str]]) -> None:
         alternatives = []
         self._language_of: Dict[str, str] = {}
         for code, forms in names.items():
@@ -75,7 +75,7 @@ class LanguageNameMatcher:
         self._pattern = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.UNICODE)
 
     @classmethod
-    def from_file(cls, path: Path = LANGUAGE_NAMES_FILE) -> "LanguageNameMatcher":
+    def from_file(cls, path: Path = LANGUAGE_NAMES_FILE) -> LanguageNameMatcher:
         """Loads the name forms from a YAML mapping of language code to phrases."""
         by_language: Dict[str, List[str]] = defaultdict(list)
         for forms in yaml.safe_load(path.read_text(encoding="utf-8")).values():
@@ -83,7 +83,7 @@ class LanguageNameMatcher:
                 by_language[code].extend(phrases)
         return cls(by_language)
 
-    def named_language(self, text: str) -> Optional[str]:
+    def named_language(self, text: str) -> str | None:
         """Returns the language named last in the text, or None."""
         normalised = " ".join(words_of(text))
         matches = list(self._pattern.finditer(normalised))
@@ -99,7 +99,7 @@ class LanguageDetector(GraphComponent):
     """Detects each message's language with lingua, restricted to five languages."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Returns the component's default config."""
         return {
             "languages": list(SUPPORTED_LANGUAGES),
@@ -113,10 +113,10 @@ class LanguageDetector(GraphComponent):
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        short_messages: Optional[Dict[str, str]] = None,
+        short_messages: Dict[str, str] | None = None,
     ) -> None:
         """Creates the detector; lingua's models load on first use."""
         self._config = config
@@ -128,23 +128,23 @@ class LanguageDetector(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Creates an untrained detector (see parent class for full docstring)."""
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "LanguageDetector":
+    ) -> LanguageDetector:
         """Loads the detector with its learned short-message lexicon."""
         short_messages: Dict[str, str] = {}
         try:
@@ -228,6 +228,7 @@ class LanguageDetector(GraphComponent):
 
         Returns:
             The detection dictionary described in the module docstring.
+
         """
         hint = locale_to_language(locale_hint)
         requested = self._names.named_language(text)
@@ -254,7 +255,7 @@ class LanguageDetector(GraphComponent):
         return top.language.iso_code_639_1.name.lower(), float(top.value)
 
     @staticmethod
-    def _training_language(example: Message) -> Optional[str]:
+    def _training_language(example: Message) -> str | None:
         metadata = example.get(METADATA) or {}
         intent_metadata = metadata.get(METADATA_INTENT) if isinstance(metadata, dict) else None
         language = (intent_metadata or {}).get(LANGUAGE)
@@ -262,11 +263,11 @@ class LanguageDetector(GraphComponent):
 
     @staticmethod
     def _result(
-        language: Optional[str],
+        language: str | None,
         confidence: float,
         reliable: bool,
         source: str,
-        requested: Optional[str],
+        requested: str | None,
     ) -> Dict[str, Any]:
         return {
             "language": language,

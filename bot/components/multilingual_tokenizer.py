@@ -6,8 +6,8 @@ Italian, hyphenated Russian adverbs, abbreviations), so nothing is downloaded.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text
+from functools import cache
+from typing import Any, Dict, List
 
 import spacy
 from rasa.engine.graph import ExecutionContext
@@ -25,7 +25,7 @@ from bot.components.language_detector import LANGUAGE
 NEUTRAL = "xx"
 
 
-@lru_cache(maxsize=None)
+@cache
 def blank_pipeline(language: str) -> Any:
     """Returns a cached blank spaCy pipeline (tokenizer only) for a language code."""
     return spacy.blank(language)
@@ -38,7 +38,7 @@ class MultilingualTokenizer(Tokenizer):
     """Tokenizes each message with the spaCy rules of its detected language."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         """Returns the component's default config."""
         return {
             "intent_tokenization_flag": False,
@@ -51,23 +51,23 @@ class MultilingualTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "MultilingualTokenizer":
+    ) -> MultilingualTokenizer:
         """Creates the tokenizer (see parent class for full docstring)."""
         return cls(config)
 
-    def language_of(self, message: Message, attribute: Text) -> str:
+    def language_of(self, message: Message, attribute: str) -> str:
         """Returns the spaCy language code to tokenize this attribute with."""
         if attribute != TEXT:
             return NEUTRAL
-        detection: Optional[Dict[str, Any]] = message.get(LANGUAGE)
+        detection: Dict[str, Any] | None = message.get(LANGUAGE)
         language = (detection or {}).get("language")
-        return language if language in self._config["languages"] else NEUTRAL
+        return str(language) if language in self._config["languages"] else NEUTRAL
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         """Tokenizes the attribute's text (see parent class for full docstring)."""
         text = message.get(attribute)
         doc = blank_pipeline(self.language_of(message, attribute))(text)

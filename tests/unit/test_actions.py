@@ -1,4 +1,4 @@
-"""Table-driven tests of the custom actions, rasa-sdk style: a Tracker in, events and responses out."""
+"""Table-driven tests of the custom actions, rasa-sdk style: Tracker in, events out."""
 
 from __future__ import annotations
 
