@@ -33,7 +33,7 @@ $(INSTALLED): pyproject.toml constraints.txt scripts/make-venv.sh
 model: $(MODEL)
 
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
-	@echo "==> training the NLU and dialogue model"
+	@echo "==> training the NLU and dialogue model (about 5 minutes; log: var/log/train.log)"
 	@mkdir -p var/log
 	@$(PY) -m rasa train --domain domain --fixed-model-name helpbot --out models --num-threads 2 \
 		> var/log/train.log 2>&1 || { tail -n 40 var/log/train.log; exit 1; }

@@ -1,7 +1,8 @@
 """Sparse-only versus sparse + dense (e5) features, on the held-out split per language.
 
-Trains two NLU-only models from config.yml: as is, and without the E5Featurizer;
-then scores both on tests/nlu_holdout/<lang>.yml with the same code the tests use.
+Trains two NLU-only models from config.yml: without the E5Featurizer, and with it placed
+after the last sparse featurizer; then scores both on tests/nlu_holdout/<lang>.yml with
+the same code the tests use.
 
     .venv/bin/python bench/compare_featurizers.py
 """
@@ -25,14 +26,23 @@ DENSE = "bot.components.e5_featurizer.E5Featurizer"
 
 def write_config(name: str, with_dense: bool) -> Path:
     config = yaml.safe_load((ROOT / "config.yml").read_text(encoding="utf-8"))
-    if not with_dense:
-        config["pipeline"] = [c for c in config["pipeline"] if c["name"] != DENSE]
+    pipeline = [c for c in config["pipeline"] if c["name"] != DENSE]
+    if with_dense:
+        last_sparse = max(i for i, c in enumerate(pipeline)
+                          if c["name"] == "CountVectorsFeaturizer")
+        pipeline.insert(last_sparse + 1, {"name": DENSE})
+    config["pipeline"] = pipeline
     path = OUT / f"{name}.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 
 
-def train(name: str, config: Path) -> tuple[Path, float]:
+def train(name: str, config: Path, seed: int) -> tuple[Path, float]:
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    for component in data["pipeline"]:
+        if component["name"] == "DIETClassifier":
+            component["random_seed"] = seed
+    config.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     start = time.perf_counter()
     subprocess.run(
@@ -44,10 +54,16 @@ def train(name: str, config: Path) -> tuple[Path, float]:
 
 
 def main() -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=42, help="DIET's random seed")
+    args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     rows = {}
+    print(f"DIET random_seed={args.seed}")
     for name, with_dense in (("sparse", False), ("sparse+dense", True)):
-        model, seconds = train(name.replace("+", "_"), write_config(name, with_dense))
+        model, seconds = train(name.replace("+", "_"), write_config(name, with_dense), args.seed)
         rows[name] = (evaluate(model), seconds)
     print(f"{'lang':<5} {'sparse acc':>10} {'sparse F1':>10} {'+e5 acc':>9} {'+e5 F1':>8}")
     sparse, dense = rows["sparse"][0], rows["sparse+dense"][0]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import uuid
 from collections import defaultdict
 
@@ -10,9 +14,7 @@ import pytest
 import requests
 from rasa.shared.core.domain import Domain
 
-from bot.services import product_services
 from bot.settings import Settings
-from bot.supervisor import Supervisor
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -26,16 +28,29 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def product(trained_model, tmp_path_factory):
-    settings = Settings(
-        rasa_port=free_port(), actions_port=free_port(),
-        var_dir=tmp_path_factory.mktemp("var"), model_path=trained_model,
+    """Runs `python -m bot run`, as `make run` does, and stops it with Ctrl-C (SIGINT)."""
+    var_dir = tmp_path_factory.mktemp("var")
+    env = dict(os.environ, HELPBOT_RASA_PORT=str(free_port()),
+               HELPBOT_ACTIONS_PORT=str(free_port()), HELPBOT_VAR_DIR=str(var_dir),
+               HELPBOT_MODEL_PATH=str(trained_model))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
-    supervisor = Supervisor(product_services(settings), settings)
-    try:
-        supervisor.start(ready_timeout=300)
-        yield settings
-    finally:
-        supervisor.stop()
+    output = []
+    for line in process.stdout:
+        output.append(line)
+        if "Press Ctrl-C to stop." in line or line.startswith("error:"):
+            break
+    assert "helpbot is running" in "".join(output), "".join(output)
+    settings = Settings(rasa_port=int(env["HELPBOT_RASA_PORT"]),
+                        actions_port=int(env["HELPBOT_ACTIONS_PORT"]), var_dir=var_dir)
+    yield settings
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0
+    for port in (settings.rasa_port, settings.actions_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +67,7 @@ def texts_by_language():
 
 class Chat:
     def __init__(self, settings, metadata=None):
-        self.url = f"{settings.rasa_url}/webhooks/rest/webhook"
+        self.url = f"{settings.rasa_url}/webhooks/helpcenter/webhook"
         self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
         self.metadata = metadata or {}
 
@@ -117,9 +132,32 @@ def test_http_api_refuses_requests_without_the_token(product):
     assert parsed["language"]["language"] == "nb"
 
 
-def test_broken_json_gets_a_client_error_and_the_server_survives(product, texts_by_language):
-    url = f"{product.rasa_url}/webhooks/rest/webhook"
-    response = requests.post(url, data="{not json", timeout=10,
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ("{not json", 400, "invalid_json"),
+        ('{"sender": "x", "message": ""}', 400, "empty_message"),
+        ('{"sender": "x", "message": "' + "a" * 5000 + '"}', 413, "message_too_long"),
+        ('{"sender": "x", "message": "hi", "metadata": "fr"}', 400, "invalid_metadata"),
+    ],
+)
+def test_bad_input_gets_a_clear_error_and_loses_nothing(product, texts_by_language, body, status,
+                                                        code):
+    chat = Chat(product)
+    assert_language(chat.say("bonjour, j'ai une question"), "fr", texts_by_language)
+    body = body.replace('"sender": "x"', f'"sender": "{chat.sender}"')
+    response = requests.post(chat.url, data=body.encode(), timeout=10,
                              headers={"Content-Type": "application/json"})
-    assert 400 <= response.status_code < 500
-    assert_language(Chat(product).say("bonjour, j'ai une question"), "fr", texts_by_language)
+    assert (response.status_code, response.json()["error"]) == (status, code)
+    # The conversation goes on, in its language, and the bad request left no trace.
+    assert_language(chat.say("ok"), "fr", texts_by_language)
+    tracker = requests.get(f"{product.rasa_url}/conversations/{chat.sender}/tracker",
+                           params={"token": product.rasa_token}, timeout=10).json()
+    user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert user_texts == ["bonjour, j'ai une question", "ok"]
+
+
+def test_rest_channel_still_answers(product, texts_by_language):
+    response = requests.post(f"{product.rasa_url}/webhooks/rest/webhook", timeout=30,
+                             json={"sender": "rest-user", "message": "god morgen!"})
+    assert_language([r["text"] for r in response.json()], "nb", texts_by_language)

@@ -1,0 +1,49 @@
+"""The settings object: environment overrides, generated dev secrets, production refusal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+
+def test_ports_and_secrets_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("HELPBOT_RASA_PORT", "6005")
+    monkeypatch.setenv("HELPBOT_RASA_TOKEN", "a-long-random-rasa-token")
+    settings = Settings(var_dir=tmp_path)
+    assert settings.rasa_port == 6005
+    assert settings.rasa_token == "a-long-random-rasa-token"
+    assert settings.rasa_url == "http://127.0.0.1:6005"
+
+
+def test_development_generates_secrets_once_and_keeps_them(tmp_path):
+    first = Settings(var_dir=tmp_path)
+    second = Settings(var_dir=tmp_path)
+    assert len(first.rasa_token) >= 32
+    assert first.rasa_token == second.rasa_token
+    assert first.jwt_secret != first.rasa_token
+    stored = json.loads((tmp_path / "dev-secrets.json").read_text())
+    assert stored["rasa_token"] == first.rasa_token
+    assert oct((tmp_path / "dev-secrets.json").stat().st_mode)[-3:] == "600"
+
+
+@pytest.mark.parametrize("weak", ["", "changethis", "secret"])
+def test_production_refuses_default_secrets(tmp_path, weak):
+    with pytest.raises(ValidationError, match="production mode refuses"):
+        Settings(environment="production", var_dir=tmp_path, rasa_token=weak,
+                 jwt_secret="j" * 40, service_token="s" * 40)
+    assert not (tmp_path / "dev-secrets.json").exists()
+
+
+def test_production_accepts_real_secrets(tmp_path):
+    settings = Settings(environment="production", var_dir=tmp_path, rasa_token="r" * 40,
+                        jwt_secret="j" * 40, service_token="s" * 40)
+    assert settings.environment == "production"
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ValidationError):
+        Settings(environment="staging", var_dir=tmp_path)
