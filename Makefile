@@ -7,8 +7,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 MODEL := models/helpbot.tar.gz
-TRAINING_INPUTS := config.yml $(shell find domain data/nlu data/rules data/stories -name '*.yml' 2>/dev/null) \
+# Only these folders are Rasa training data; data/ also holds KB articles and demo data.
+RASA_DATA := data/nlu data/rules data/stories
+TRAINING_INPUTS := config.yml $(shell find domain $(RASA_DATA) -name '*.yml' 2>/dev/null) \
 	$(wildcard bot/components/*.py bot/components/*.yml)
+
+KB_INDEX := kb_index/build/CURRENT
+KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py)
 
 # Rasa's endpoints.yml reads the action server URL from the environment.
 export HELPBOT_ACTIONS_URL ?= http://127.0.0.1:$(or $(HELPBOT_ACTIONS_PORT),5055)/webhook
@@ -16,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help run test venv model lint bench clean
+.PHONY: help run test venv model kb lint bench clean
 
 help:
 	@echo "make run   - build what is missing, then start the assistant on localhost"
@@ -35,24 +40,32 @@ model: $(MODEL)
 $(MODEL): $(INSTALLED) $(TRAINING_INPUTS)
 	@echo "==> training the NLU and dialogue model (about 5 minutes; log: var/log/train.log)"
 	@mkdir -p var/log
-	@$(PY) -m rasa train --domain domain --fixed-model-name helpbot --out models --num-threads 2 \
+	@$(PY) -m rasa train --domain domain --data $(RASA_DATA) --fixed-model-name helpbot --out models --num-threads 2 \
 		> var/log/train.log 2>&1 || { tail -n 40 var/log/train.log; exit 1; }
 	@touch $(MODEL)
 	@echo "==> model ready: $(MODEL) (log: var/log/train.log)"
 
-run: $(MODEL)
+kb: $(KB_INDEX)
+
+$(KB_INDEX): $(INSTALLED) $(KB_INPUTS)
+	@echo "==> building the knowledge-base index"
+	@$(PY) -m kb_index build
+	@touch $@
+
+run: $(MODEL) $(KB_INDEX)
 	$(PY) -m bot run
 
-test: $(MODEL)
+test: $(MODEL) $(KB_INDEX)
 	$(PY) -m pytest
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check bot actions kb_index tests bench
 	$(PY) -m mypy bot actions kb_index
 
-bench: $(MODEL)
+bench: $(MODEL) $(KB_INDEX)
 	$(PY) bench/language_id.py
 	$(PY) bench/parse_latency.py
+	$(PY) bench/kb_eval.py
 
 clean:
-	rm -rf models var .rasa results
+	rm -rf models var .rasa results kb_index/build

@@ -53,11 +53,15 @@ def run() -> int:
 
 def evaluate(model: str | None) -> int:
     """Prints held-out intent accuracy and macro-F1 per language."""
+    from bot.evaluation import compare_with_last_run, format_table
     from bot.evaluation import evaluate as evaluate_model
-    from bot.evaluation import format_table
 
-    path = model or str(get_settings().model_path)
-    print(format_table(evaluate_model(Path(path))))
+    settings = get_settings()
+    results = evaluate_model(Path(model or settings.model_path))
+    previous = compare_with_last_run(results, settings.var_dir / "nlu-eval-last.json")
+    print(format_table(results, previous))
+    if previous:
+        print("(F1 change: against the previous `python -m bot evaluate` run)")
     return 0
 
 

@@ -8,7 +8,8 @@ went up or down.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -76,12 +77,25 @@ def evaluate(model_path: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES,
     return results
 
 
-def format_table(results: Dict[str, LanguageScore]) -> str:
-    """Renders the scores as a fixed-width table."""
-    lines = [f"{'lang':<5} {'n':>4} {'accuracy':>9} {'macro-F1':>9} {'lang-id':>8}"]
+def format_table(results: Dict[str, LanguageScore],
+                 previous: Optional[Dict[str, dict]] = None) -> str:
+    """Renders the scores as a fixed-width table, with the change since ``previous``."""
+    lines = [f"{'lang':<5} {'n':>4} {'accuracy':>9} {'macro-F1':>9} {'lang-id':>8}"
+             + (f" {'F1 change':>10}" if previous else "")]
     for s in results.values():
-        lines.append(
-            f"{s.language:<5} {s.examples:>4} {s.accuracy:>9.3f} {s.macro_f1:>9.3f} "
-            f"{s.detected_language_accuracy:>8.3f}"
-        )
+        line = (f"{s.language:<5} {s.examples:>4} {s.accuracy:>9.3f} {s.macro_f1:>9.3f} "
+                f"{s.detected_language_accuracy:>8.3f}")
+        if previous and s.language in previous:
+            line += f" {s.macro_f1 - previous[s.language]['macro_f1']:>+10.3f}"
+        lines.append(line)
     return "\n".join(lines)
+
+
+def compare_with_last_run(results: Dict[str, LanguageScore], history: Path
+                          ) -> Optional[Dict[str, dict]]:
+    """Returns the previous run's scores (if any) and records this run in ``history``."""
+    previous = json.loads(history.read_text(encoding="utf-8")) if history.exists() else None
+    history.parent.mkdir(parents=True, exist_ok=True)
+    history.write_text(json.dumps({k: asdict(v) for k, v in results.items()}, indent=2),
+                       encoding="utf-8")
+    return previous

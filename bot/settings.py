@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     var_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models" / "helpbot.tar.gz"
+    # SQLite under var/ by default; PostgreSQL in production, e.g.
+    # postgresql+psycopg2://helpbot:...@db/helpbot
+    database_url: str = ""
 
     # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
     rasa_token: str = ""
@@ -45,6 +48,12 @@ class Settings(BaseSettings):
 
     class Config:
         env_prefix = "HELPBOT_"
+
+    @root_validator(skip_on_failure=True)
+    def _default_database(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if not values.get("database_url"):
+            values["database_url"] = f"sqlite:///{Path(values['var_dir']) / 'helpbot.db'}"
+        return values
 
     @root_validator(skip_on_failure=True)
     def _secrets_are_safe(cls, values: Dict[str, Any]) -> Dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 import requests
 from rasa.shared.core.domain import Domain
 
+from bot.messages import catalogue
 from bot.settings import Settings
 from tests.conftest import PROJECT_ROOT
 
@@ -55,14 +57,20 @@ def product(trained_model, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def texts_by_language():
-    """Every response text of the domain, grouped by the language of its variant."""
+    """Every text the bot can send, per language, as patterns ({field} matches anything)."""
     domain = Domain.load(str(PROJECT_ROOT / "domain"))
     found = defaultdict(set)
     for variants in domain.responses.values():
         for variant in variants:
-            language = variant["condition"][0]["value"]
-            found[language].add(variant["text"])
-    return found
+            found[variant["condition"][0]["value"]].add(variant["text"])
+    for by_language in catalogue().values():
+        for language, variants in by_language.items():
+            found[language].update(v["text"] for v in variants)
+    return {
+        language: [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.DOTALL)
+                   for t in texts]
+        for language, texts in found.items()
+    }
 
 
 class Chat:
@@ -71,21 +79,47 @@ class Chat:
         self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
         self.metadata = metadata or {}
 
-    def say(self, text):
+    def send(self, text):
         response = requests.post(
             self.url, json={"sender": self.sender, "message": text, "metadata": self.metadata},
             timeout=30,
         )
         assert response.status_code == 200, response.text
-        replies = [r["text"] for r in response.json() if "text" in r]
+        return response.json()
+
+    def say(self, text):
+        replies = [r["text"] for r in self.send(text) if "text" in r]
         assert replies, f"no reply to {text!r}"
         return replies
 
 
 def assert_language(replies, language, texts_by_language):
     for reply in replies:
-        assert reply in texts_by_language[language], (
+        assert any(p.fullmatch(reply) for p in texts_by_language[language]), (
             f"expected a {language} reply, got {reply!r}")
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "article"),
+    [
+        ("ru", "не могу показать экран", "screen-sharing"),
+        ("nb", "jeg har glemt passordet", "sign-in-password"),
+        ("fr", "mon micro ne marche pas pendant les réunions", "audio-not-working"),
+        ("it", "come faccio a registrare una riunione?", "recording"),
+        ("en", "what's the phone number for support in the UK", "phone-support"),
+    ],
+)
+def test_questions_get_the_right_article_in_the_users_language(product, texts_by_language,
+                                                               language, question, article):
+    chat = Chat(product)
+    replies = chat.send(question)
+    kb = [r["custom"]["kb"] for r in replies if "custom" in r]
+    assert [(k["article_id"], k["lang"]) for k in kb] == [(article, language)], replies
+    assert_language([r["text"] for r in replies if "text" in r], language, texts_by_language)
+    assert ["/kb_helpful", "/kb_not_helpful"] in [
+        [b["payload"] for b in r.get("buttons", [])] for r in replies]
+    # The 👍 button is stored and thanked in the same language.
+    assert_language(chat.say("/kb_helpful"), language, texts_by_language)
 
 
 @pytest.mark.parametrize(

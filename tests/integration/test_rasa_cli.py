@@ -21,7 +21,8 @@ def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 
 def test_rasa_data_validate_has_no_warnings():
-    result = rasa("data", "validate", "--domain", "domain", "--fail-on-warnings")
+    result = rasa("data", "validate", "--domain", "domain", "--data", "data/nlu", "data/rules",
+                  "data/stories", "--fail-on-warnings")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     assert "UserWarning" not in output, output[-3000:]

@@ -1,0 +1,104 @@
+"""Answers questions from the knowledge base and records 👍/👎 feedback on the answers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot import DEFAULT_LANGUAGE, composition
+from bot.feedback import FeedbackUnitOfWork, KBFeedback
+from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
+from bot.messages import render
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_SLOT = "kb_article_id"
+QUESTION_SLOT = "kb_question"
+
+
+def _entity(tracker: Tracker, name: str) -> Optional[str]:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value else None
+
+
+class ActionAnswerFromKB(Action):
+    """Replies with the best article in the user's language, a choice of two, or no hit."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_answer_from_kb"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Searches the KB with the latest user message (or opens a chosen article)."""
+        lang = tracker.get_slot("language") or DEFAULT_LANGUAGE
+        question = (tracker.latest_message or {}).get("text") or ""
+        searcher = composition.kb_searcher()
+        try:
+            index = searcher.index()
+            chosen = _entity(tracker, "article_id")
+            if not chosen and question.startswith("/"):
+                # The "search the help center" button: nothing to search for yet.
+                dispatcher.utter_message(**render("kb_prompt", lang))
+                return []
+            if chosen:
+                article = index.article(chosen, lang)
+                hits = [article] if article else []
+                question = tracker.get_slot(QUESTION_SLOT) or question
+                decision = decide(hits, lambda hit: True)
+            else:
+                hits = index.search(question, lang, k=5)
+                decision = decide(hits, lambda hit: index.is_confident_hit(hit))
+        except (FileNotFoundError, ValueError):
+            logger.exception("KB search failed for %r in %s", question, lang)
+            dispatcher.utter_message(**render("kb_unavailable", lang))
+            return []
+
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "report_problem" and decision.outcome == "none":
+            # The rule goes on with how to report the problem; no "no article" noise.
+            return [SlotSet(ARTICLE_SLOT, None)]
+        failures = consecutive_fallbacks(tracker.events)
+        for message in answer_messages(decision, lang, lambda i: index.article(i, lang), failures):
+            dispatcher.utter_message(**message)
+        if decision.outcome == "clear":
+            return [SlotSet(ARTICLE_SLOT, decision.hits[0].id), SlotSet(QUESTION_SLOT, question)]
+        if decision.outcome == "ambiguous":
+            return [SlotSet(ARTICLE_SLOT, None), SlotSet(QUESTION_SLOT, question)]
+        return [SlotSet(ARTICLE_SLOT, None)]
+
+
+class ActionStoreKBFeedback(Action):
+    """Stores a 👍/👎 vote with the article, language and question it is about."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_store_kb_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[EventType]:
+        """Writes the vote; thanks the user, or offers help after a 👎."""
+        article_id = tracker.get_slot(ARTICLE_SLOT)
+        lang = tracker.get_slot("language") or DEFAULT_LANGUAGE
+        helpful = (tracker.latest_message.get("intent") or {}).get("name") == "kb_helpful"
+        if article_id:
+            with FeedbackUnitOfWork(composition.session_factory()) as uow:
+                uow.feedback.add(KBFeedback(
+                    article_id=article_id,
+                    lang=lang,
+                    question=tracker.get_slot(QUESTION_SLOT) or "",
+                    helpful=helpful,
+                    sender_id=tracker.sender_id,
+                ))
+        if helpful:
+            dispatcher.utter_message(**render("kb_feedback_thanks", lang))
+        else:
+            dispatcher.utter_message(**render("kb_feedback_sorry", lang))
+            dispatcher.utter_message(**render("help_options", lang))
+        return [SlotSet(ARTICLE_SLOT, None)]

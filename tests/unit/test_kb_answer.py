@@ -1,0 +1,89 @@
+"""Deciding how to answer from KB hits, and the messages for each outcome."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.kb_answer import (
+    KBDecision,
+    answer_messages,
+    article_payload,
+    consecutive_fallbacks,
+    decide,
+)
+from bot.messages import catalogue
+from kb_index.search import Hit
+
+
+def hit(article_id, score, confident=True, related=()):
+    return Hit(id=article_id, lang="en", score=score, title=article_id.title(),
+               summary=f"About {article_id}.", url=f"/en/articles/{article_id}",
+               related=related, lexical=10.0 if confident else 0.0,
+               dense=0.9 if confident else 0.5)
+
+
+def confident(h):
+    return h.lexical > 0
+
+
+@pytest.mark.parametrize(
+    ("hits", "outcome", "ids"),
+    [
+        ([], "none", []),
+        ([hit("a", 0.18, confident=False)], "none", []),
+        ([hit("a", 0.18)], "clear", ["a"]),
+        ([hit("a", 0.18), hit("b", 0.10)], "clear", ["a"]),
+        ([hit("a", 0.18), hit("b", 0.178)], "ambiguous", ["a", "b"]),
+        ([hit("a", 0.18), hit("b", 0.179, confident=False)], "clear", ["a"]),
+    ],
+)
+def test_decide(hits, outcome, ids):
+    decision = decide(hits, confident)
+    assert decision.outcome == outcome
+    assert [h.id for h in decision.hits] == ids
+
+
+def test_clear_answer_has_summary_link_related_buttons_payload_and_feedback():
+    top = hit("screen-sharing", 0.18, related=("recording", "missing", "meeting-security",
+                                               "breakout-rooms"))
+    articles = {i: hit(i, 0.0) for i in ("recording", "meeting-security", "breakout-rooms")}
+    answer, feedback = answer_messages(KBDecision("clear", [top]), "ru", articles.get)
+    assert "About screen-sharing." in answer["text"] and "/en/articles/screen-sharing" in answer[
+        "text"]
+    assert "Подробнее" in answer["text"]
+    assert [b["payload"] for b in answer["buttons"]] == [
+        article_payload("recording"), article_payload("meeting-security")]
+    assert answer["json_message"] == {"kb": {
+        "article_id": "screen-sharing", "lang": "en", "score": 0.18,
+        "title": "Screen-Sharing", "url": "/en/articles/screen-sharing"}}
+    assert [b["payload"] for b in feedback["buttons"]] == ["/kb_helpful", "/kb_not_helpful"]
+
+
+def test_ambiguous_answer_offers_both_articles():
+    (message,) = answer_messages(KBDecision("ambiguous", [hit("a", 1), hit("b", 1)]), "nb",
+                                 lambda i: None)
+    assert [b["payload"] for b in message["buttons"]] == [article_payload("a"),
+                                                          article_payload("b")]
+    assert "Hvilken" in message["text"]
+
+
+@pytest.mark.parametrize(
+    ("failures", "key", "with_options"),
+    [(0, "kb_no_answer", True), (1, "clarify", False), (2, "help_options", True)],
+)
+def test_no_hit_depends_on_how_many_messages_failed(failures, key, with_options):
+    (message,) = answer_messages(KBDecision("none", []), "it", lambda i: None, failures)
+    assert message["text"] in {v["text"] for v in catalogue()[key]["it"]}
+    payloads = [b["payload"] for b in message.get("buttons", [])]
+    assert payloads == (["/ask_question", "/request_human", "/report_problem", "/ask_my_plan"]
+                        if with_options else [])
+
+
+def test_consecutive_fallbacks_counts_only_the_latest_run():
+    def user(intent):
+        return {"event": "user", "parse_data": {"intent": {"name": intent}}}
+    bot = {"event": "bot"}
+    assert consecutive_fallbacks([user("nlu_fallback"), bot, user("greet"), bot,
+                                  user("nlu_fallback"), bot, user("nlu_fallback")]) == 2
+    assert consecutive_fallbacks([user("greet")]) == 0
+    assert consecutive_fallbacks([]) == 0

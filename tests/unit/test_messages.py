@@ -1,0 +1,40 @@
+"""The custom actions' message catalogue: every message in every language, same fields."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from bot.messages import catalogue, render
+from tests.conftest import LANGUAGES
+
+
+def fields(text):
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+@pytest.mark.parametrize("key", sorted(catalogue()))
+def test_every_message_exists_in_every_language_with_the_same_fields(key):
+    variants = catalogue()[key]
+    assert sorted(variants) == sorted(LANGUAGES)
+    field_sets = {frozenset(fields(v["text"])) for vs in variants.values() for v in vs}
+    assert len(field_sets) == 1, field_sets
+    payloads = {tuple(b["payload"] for b in v.get("buttons", [])) for vs in variants.values()
+                for v in vs}
+    assert len(payloads) == 1, payloads
+
+
+def test_render_fills_fields_and_copies_buttons():
+    message = render("kb_answer", "fr", title="Partager l'écran", summary="Cliquez.", url="/fr/x")
+    assert message["text"].startswith("Cliquez.") and "Partager l'écran" in message["text"]
+    options = render("help_options", "nb", rng=random.Random(1))
+    options["buttons"][0]["title"] = "changed"
+    assert render("help_options", "nb", rng=random.Random(1))["buttons"][0]["title"] != "changed"
+
+
+def test_unknown_language_falls_back_to_english_and_unknown_key_fails():
+    assert render("kb_no_answer", "de") == render("kb_no_answer", "en")
+    with pytest.raises(KeyError):
+        render("no_such_message", "en")
