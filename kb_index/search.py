@@ -103,7 +103,18 @@ class KBIndex:
             self._docs_by_lang[doc["lang"]].append(number)
             self._doc_by_id_lang[(doc["id"], doc["lang"])] = number
         self._vocabulary = {lang: list(p) for lang, p in self.index["postings"].items()}
-        self._passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
+        self._lang_docs = {lang: np.asarray(numbers, dtype=np.int64)
+                           for lang, numbers in self._docs_by_lang.items()}
+        # Per-term BM25F contributions do not depend on the query: computed once per term.
+        self._impacts: Dict[Tuple[str, str], Tuple[np.ndarray, np.ndarray]] = {}
+        passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
+        if len(passage_doc) and np.any(np.diff(passage_doc) < 0):
+            raise ValueError("index passages must be grouped by article")
+        # Passages are grouped by article, so a segment maximum gives each article's best.
+        self._segment_starts = np.flatnonzero(np.r_[True, np.diff(passage_doc) != 0]) if len(
+            passage_doc) else np.zeros(0, dtype=np.int64)
+        self._segment_docs = passage_doc[self._segment_starts] if len(passage_doc) else (
+            np.zeros(0, dtype=np.int64))
 
     def article(self, article_id: str, lang: str) -> Optional[Hit]:
         """Returns one article as a hit with no score, or None if it does not exist."""
@@ -133,40 +144,46 @@ class KBIndex:
                     expanded[candidate] = max(expanded[candidate], weight)
         return expanded
 
+    def _impact(self, term: str, lang: str) -> Tuple[np.ndarray, np.ndarray]:
+        """Articles containing a term, and the term's BM25F contribution to each."""
+        key = (lang, term)
+        if key not in self._impacts:
+            average = self.index["average_lengths"][lang]
+            weights = self.index["field_weights"]
+            idf = self.index["idf"][lang][term]
+            docs = self.index["docs"]
+            numbers, contributions = [], []
+            for number, fields in self.index["postings"][lang][term].items():
+                lengths = docs[int(number)]["lengths"]
+                tf = sum(weights[f] * count / (1 - BM25_B + BM25_B * lengths[f] / average[f])
+                         for f, count in fields.items())
+                numbers.append(int(number))
+                contributions.append(idf * tf / (BM25_K1 + tf))
+            self._impacts[key] = (np.asarray(numbers, dtype=np.int64),
+                                  np.asarray(contributions, dtype=np.float64))
+        return self._impacts[key]
+
     def lexical_scores(self, query: str, lang: str) -> Dict[int, float]:
         """BM25F score of every article in ``lang`` that shares a term with the query."""
-        postings = self.index["postings"].get(lang, {})
-        idf = self.index["idf"].get(lang, {})
-        average = self.index["average_lengths"][lang]
-        weights = self.index["field_weights"]
-        docs = self.index["docs"]
-        scores: Dict[int, float] = defaultdict(float)
+        scores = np.zeros(len(self.index["docs"]), dtype=np.float64)
         for term, term_weight in self.expand_terms(normalize(query, lang), lang).items():
-            for number, fields in postings[term].items():
-                lengths = docs[int(number)]["lengths"]
-                tf = sum(
-                    weights[f] * count / (1 - BM25_B + BM25_B * lengths[f] / average[f])
-                    for f, count in fields.items()
-                )
-                scores[int(number)] += term_weight * idf[term] * tf / (BM25_K1 + tf)
-        return dict(scores)
+            numbers, contributions = self._impact(term, lang)
+            scores[numbers] += term_weight * contributions
+        matched = np.flatnonzero(scores)
+        return dict(zip(matched.tolist(), scores[matched].tolist(), strict=True))
 
     # -- dense -----------------------------------------------------------------
 
     def dense_scores(self, query_vector: np.ndarray, lang: Optional[str]) -> Dict[int, float]:
         """Best passage cosine per article (in ``lang``, or every language when None)."""
-        if self.vectors is None or not len(self._passage_doc):
+        if self.vectors is None or not len(self._segment_starts):
             return {}
-        similarities = self.vectors @ query_vector
-        best: Dict[int, float] = {}
-        docs = self.index["docs"]
-        order = np.argsort(-similarities)
-        for passage in order:
-            number = int(self._passage_doc[passage])
-            if number in best or (lang is not None and docs[number]["lang"] != lang):
-                continue
-            best[number] = float(similarities[passage])
-        return best
+        best = np.maximum.reduceat(self.vectors @ query_vector, self._segment_starts)
+        numbers, values = self._segment_docs, best
+        if lang is not None:
+            keep = np.isin(numbers, self._lang_docs.get(lang, np.zeros(0, dtype=np.int64)))
+            numbers, values = numbers[keep], values[keep]
+        return dict(zip(numbers.tolist(), values.astype(float).tolist(), strict=True))
 
     # -- fusion ----------------------------------------------------------------
 
