@@ -145,11 +145,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--synthetic", type=int, default=10_000)
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument("--only-synthetic", action="store_true")
     args = parser.parse_args()
 
     articles = load_articles(DEFAULT_SOURCE)
     index = load_current_index()
     evals = {lang: load_eval(lang) for lang in LANGUAGES}
+    queries = [(q, lang) for lang in LANGUAGES for q, _ in evals[lang]]
+    if not args.only_synthetic:
+        report_quality_and_speed(index, articles, evals, queries)
+    if not args.skip_synthetic:
+        report_synthetic(articles, queries, args.synthetic)
+    return 0
+
+
+def report_quality_and_speed(index: KBIndex, articles: List[Article], evals: dict,
+                             queries: List[Tuple[str, str]]) -> None:
     systems: Dict[str, Ranker] = {
         "hybrid (shipped)": index_ranker(index, SearchConfig()),
         "lexical only": index_ranker(index, SearchConfig(dense=False)),
@@ -183,29 +194,34 @@ def main() -> int:
         print(f"  {lang}: declined {declined}/{len(unanswerable)}; answerable questions answered "
               f"confidently {answered}/{len(answerable)}")
 
-    queries = [(q, lang) for lang in LANGUAGES for q, _ in evals[lang]]
     p50, p95 = latency(index, queries)
     lexical_index = KBIndex(index=index.index, vectors=None, embed_query=None)
     p50_lex, p95_lex = latency(lexical_index, queries)
     print(f"\ncatalogue ({len(articles)} articles): hybrid search p50 {p50:.2f} ms, "
           f"p95 {p95:.2f} ms; lexical-only p50 {p50_lex:.2f} ms, p95 {p95_lex:.2f} ms")
 
-    if not args.skip_synthetic:
-        synthetic = synthetic_articles(articles, args.synthetic)
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        with tempfile.TemporaryDirectory() as tmp:
-            started = time.perf_counter()
-            report = build_index(Path(tmp) / "none", Path(tmp), embed=e5_passages,
-                                 articles=synthetic)
-            build_seconds = time.perf_counter() - started
-            big = KBIndex.load(current_version(Path(tmp)))
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        p50_big, p95_big = latency(big, queries, repeat=1)
-        print(f"synthetic {len(synthetic)} articles: build {build_seconds:.1f}s "
-              f"({report.vectors} vectors), peak RSS {rss_before:.0f} -> {rss_after:.0f} MiB; "
-              f"hybrid search p50 {p50_big:.2f} ms, p95 {p95_big:.2f} ms")
-    return 0
 
+
+def report_synthetic(articles: List[Article], queries: List[Tuple[str, str]], count: int
+                     ) -> None:
+    synthetic = synthetic_articles(articles, count)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        report = build_index(Path(tmp) / "none", Path(tmp), embed=e5_passages,
+                             articles=synthetic)
+        build_seconds = time.perf_counter() - started
+        loaded = time.perf_counter()
+        big = KBIndex.load(current_version(Path(tmp)))
+        load_seconds = time.perf_counter() - loaded
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p50_big, p95_big = latency(big, queries, repeat=1)
+    lexical = KBIndex(index=big.index, vectors=None, embed_query=None)
+    p50_lex, p95_lex = latency(lexical, queries, repeat=1)
+    print(f"synthetic {len(synthetic)} articles: build {build_seconds:.1f}s "
+          f"({report.vectors} vectors), load {load_seconds:.1f}s, "
+          f"peak RSS {rss_before:.0f} -> {rss_after:.0f} MiB; hybrid search p50 {p50_big:.2f} ms,"
+          f" p95 {p95_big:.2f} ms; lexical-only p50 {p50_lex:.2f} ms, p95 {p95_lex:.2f} ms")
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -105,7 +105,7 @@ class KBIndex:
         self._vocabulary = {lang: list(p) for lang, p in self.index["postings"].items()}
         self._lang_docs = {lang: np.asarray(numbers, dtype=np.int64)
                            for lang, numbers in self._docs_by_lang.items()}
-        # Per-term BM25F contributions do not depend on the query: computed once per term.
+        # Per-term BM25F contributions do not depend on the query: computed at load.
         self._impacts: Dict[Tuple[str, str], Tuple[np.ndarray, np.ndarray]] = {}
         passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
         if len(passage_doc) and np.any(np.diff(passage_doc) < 0):
@@ -115,6 +115,9 @@ class KBIndex:
             passage_doc) else np.zeros(0, dtype=np.int64)
         self._segment_docs = passage_doc[self._segment_starts] if len(passage_doc) else (
             np.zeros(0, dtype=np.int64))
+        for lang, postings in self.index["postings"].items():
+            for term in postings:
+                self._impact(term, lang)
 
     def article(self, article_id: str, lang: str) -> Optional[Hit]:
         """Returns one article as a hit with no score, or None if it does not exist."""
