@@ -65,6 +65,21 @@ def evaluate(model: str | None) -> int:
     return 0
 
 
+def feedback() -> int:
+    """Prints 👍/👎 counts per KB article and language, worst first."""
+    from bot import composition
+    from bot.feedback import FeedbackUnitOfWork
+
+    with FeedbackUnitOfWork(composition.session_factory()) as uow:
+        scores = uow.feedback.scores()
+    if not scores:
+        print("no feedback yet")
+    for score in scores:
+        print(f"{score.article_id:<28} {score.lang:<3} "
+              f"👍 {score.helpful:>4}  👎 {score.not_helpful:>4}")
+    return 0
+
+
 def main(argv: List[str] | None = None) -> int:
     """Parses the command line and runs the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -73,7 +88,10 @@ def main(argv: List[str] | None = None) -> int:
     evaluate_parser = commands.add_parser(
         "evaluate", help="score the model on the held-out NLU split, per language")
     evaluate_parser.add_argument("--model", help="model archive (default: the trained one)")
+    commands.add_parser("feedback", help="votes on KB answers per article and language")
     args = parser.parse_args(argv)
+    if args.command == "feedback":
+        return feedback()
     if args.command == "run":
         return run()
     if args.command == "evaluate":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,10 @@ def trained_model() -> Path:
     if not MODEL_PATH.exists():
         pytest.fail(f"no trained model at {MODEL_PATH}: run the tests with `make test`")
     return MODEL_PATH
+
+
+def free_port() -> int:
+    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

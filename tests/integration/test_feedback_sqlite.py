@@ -46,3 +46,15 @@ def test_database_url_defaults_to_sqlite_under_var(tmp_path):
     assert Settings(var_dir=tmp_path).database_url == f"sqlite:///{tmp_path / 'helpbot.db'}"
     assert Settings(var_dir=tmp_path, database_url="postgresql://x/y").database_url == (
         "postgresql://x/y")
+
+
+def test_feedback_command_lists_votes_worst_first(sqlite_factory, capsys):
+    from bot.__main__ import main
+
+    assert main(["feedback"]) == 0
+    assert "no feedback yet" in capsys.readouterr().out
+    with FeedbackUnitOfWork(sqlite_factory) as uow:
+        uow.feedback.add(KBFeedback(article_id="recording", lang="it", question="q",
+                                    helpful=False))
+    assert main(["feedback"]) == 0
+    assert capsys.readouterr().out.split() == ["recording", "it", "👍", "0", "👎", "1"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 
@@ -12,12 +11,7 @@ import pytest
 from bot.services import Service
 from bot.settings import Settings
 from bot.supervisor import ServiceFailed, Supervisor
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.conftest import free_port
 
 
 def http_service(name, port):
