@@ -99,6 +99,7 @@ class ActionStoreKBFeedback(Action):
         if helpful:
             dispatcher.utter_message(**render("kb_feedback_thanks", lang))
         else:
-            dispatcher.utter_message(**render("kb_feedback_sorry", lang))
-            dispatcher.utter_message(**render("help_options", lang))
+            # The help options as buttons under the apology, not "I didn't understand".
+            dispatcher.utter_message(**render("kb_feedback_sorry", lang),
+                                     buttons=render("help_options", lang)["buttons"])
         return [SlotSet(ARTICLE_SLOT, None)]

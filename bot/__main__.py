@@ -26,7 +26,9 @@ def run() -> int:
     def _terminate(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Installed explicitly: a background launch may inherit SIGINT as ignored.
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
     try:
         print("Starting helpbot (logs in var/log/) ...", flush=True)
         supervisor.start()
@@ -34,7 +36,7 @@ def run() -> int:
         for service in services:
             for label, url in service.urls.items():
                 print(f"  {label:<55} {url}")
-        print("\nTry:  curl -s -XPOST", f"{settings.rasa_url}/webhooks/rest/webhook",
+        print("\nTry:  curl -s -XPOST", f"{settings.rasa_url}/webhooks/helpcenter/webhook",
               "-d '{\"sender\": \"me\", \"message\": \"jeg har glemt passordet\"}'")
         print("Press Ctrl-C to stop.", flush=True)
         while (exited := supervisor.first_exited()) is None:

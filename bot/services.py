@@ -75,7 +75,8 @@ def product_services(settings: Settings) -> List[Service]:
         # Rasa's --auth-token is checked against the `token` query parameter.
         health_params={"token": settings.rasa_token},
         urls={
-            "chat (REST channel)": f"{settings.rasa_url}/webhooks/rest/webhook",
+            "chat (help-center channel)": f"{settings.rasa_url}/webhooks/helpcenter/webhook",
+            "chat (Rasa REST channel)": f"{settings.rasa_url}/webhooks/rest/webhook",
             "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
         },
     )

@@ -155,12 +155,13 @@ def test_missing_index_gets_a_clear_reply():
 
 
 @pytest.mark.parametrize(("intent", "helpful", "texts"), [
-    ("kb_helpful", True, 1), ("kb_not_helpful", False, 2)])
+    ("kb_helpful", True, 1), ("kb_not_helpful", False, 1)])
 def test_feedback_is_stored_with_article_language_and_question(database, intent, helpful, texts):
     slots = {"kb_article_id": "screen-sharing", "kb_question": "partager mon écran"}
     events, messages = run(ActionStoreKBFeedback(), tracker("/" + intent, intent, slots))
     assert events == [SlotSet("kb_article_id", None)]
     assert len(messages) == texts
+    assert bool(messages[0]["buttons"]) == (not helpful)
     with FeedbackUnitOfWork(database) as uow:
         (vote,) = uow.feedback.for_article("screen-sharing")
         assert (vote.lang, vote.question, vote.helpful, vote.sender_id) == (
