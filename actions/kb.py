@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.language import LANGUAGE_SLOT
 from bot import DEFAULT_LANGUAGE, composition
 from bot.feedback import FeedbackUnitOfWork, KBFeedback
 from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
@@ -18,6 +19,14 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_SLOT = "kb_article_id"
 QUESTION_SLOT = "kb_question"
+
+
+def _language(tracker: Tracker) -> str:
+    return tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE
+
+
+def _intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
 
 
 def _entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -36,7 +45,7 @@ class ActionAnswerFromKB(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Searches the KB with the latest user message (or opens a chosen article)."""
-        lang = tracker.get_slot("language") or DEFAULT_LANGUAGE
+        lang = _language(tracker)
         question = (tracker.latest_message or {}).get("text") or ""
         searcher = composition.kb_searcher()
         try:
@@ -53,14 +62,13 @@ class ActionAnswerFromKB(Action):
                 decision = decide(hits, lambda hit: True)
             else:
                 hits = index.search(question, lang, k=5)
-                decision = decide(hits, lambda hit: index.is_confident_hit(hit))
+                decision = decide(hits, index.is_confident_hit)
         except (FileNotFoundError, ValueError):
             logger.exception("KB search failed for %r in %s", question, lang)
             dispatcher.utter_message(**render("kb_unavailable", lang))
             return []
 
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "report_problem" and decision.outcome == "none":
+        if _intent(tracker) == "report_problem" and decision.outcome == "none":
             # The rule goes on with how to report the problem; no "no article" noise.
             return [SlotSet(ARTICLE_SLOT, None)]
         failures = consecutive_fallbacks(tracker.events)
@@ -85,8 +93,8 @@ class ActionStoreKBFeedback(Action):
     ) -> List[EventType]:
         """Writes the vote; thanks the user, or offers help after a 👎."""
         article_id = tracker.get_slot(ARTICLE_SLOT)
-        lang = tracker.get_slot("language") or DEFAULT_LANGUAGE
-        helpful = (tracker.latest_message.get("intent") or {}).get("name") == "kb_helpful"
+        lang = _language(tracker)
+        helpful = _intent(tracker) == "kb_helpful"
         if article_id:
             with FeedbackUnitOfWork(composition.session_factory()) as uow:
                 uow.feedback.add(KBFeedback(

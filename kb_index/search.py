@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -84,7 +84,6 @@ class KBIndex:
     index: dict
     vectors: Optional[np.ndarray]
     embed_query: Optional[QueryEmbedder] = e5_query
-    _vocabulary: Dict[str, List[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, version_dir: Path, embed_query: Optional[QueryEmbedder] = e5_query
@@ -103,8 +102,6 @@ class KBIndex:
             self._docs_by_lang[doc["lang"]].append(number)
             self._doc_by_id_lang[(doc["id"], doc["lang"])] = number
         self._vocabulary = {lang: list(p) for lang, p in self.index["postings"].items()}
-        self._lang_docs = {lang: np.asarray(numbers, dtype=np.int64)
-                           for lang, numbers in self._docs_by_lang.items()}
         # Per-term BM25F contributions do not depend on the query: computed at load.
         self._impacts: Dict[Tuple[str, str], Tuple[np.ndarray, np.ndarray]] = {}
         passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
@@ -115,6 +112,7 @@ class KBIndex:
             passage_doc) else np.zeros(0, dtype=np.int64)
         self._segment_docs = passage_doc[self._segment_starts] if len(passage_doc) else (
             np.zeros(0, dtype=np.int64))
+        self._segment_langs = np.asarray([docs[int(n)]["lang"] for n in self._segment_docs])
         for lang, postings in self.index["postings"].items():
             for term in postings:
                 self._impact(term, lang)
@@ -177,25 +175,27 @@ class KBIndex:
 
     # -- dense -----------------------------------------------------------------
 
-    def dense_scores(self, query_vector: np.ndarray, lang: Optional[str]) -> Dict[int, float]:
-        """Best passage cosine per article (in ``lang``, or every language when None)."""
+    def article_similarities(self, query_vector: np.ndarray) -> Optional[np.ndarray]:
+        """Best passage cosine of every article, all languages (aligned with segments)."""
         if self.vectors is None or not len(self._segment_starts):
+            return None
+        return np.maximum.reduceat(self.vectors @ query_vector, self._segment_starts)
+
+    def dense_scores(self, similarities: Optional[np.ndarray], lang: str) -> Dict[int, float]:
+        """The ``article_similarities`` of the articles in ``lang``, by doc number."""
+        if similarities is None:
             return {}
-        best = np.maximum.reduceat(self.vectors @ query_vector, self._segment_starts)
-        numbers, values = self._segment_docs, best
-        if lang is not None:
-            keep = np.isin(numbers, self._lang_docs.get(lang, np.zeros(0, dtype=np.int64)))
-            numbers, values = numbers[keep], values[keep]
-        return dict(zip(numbers.tolist(), values.astype(float).tolist(), strict=True))
+        keep = self._segment_langs == lang
+        return dict(zip(self._segment_docs[keep].tolist(),
+                        similarities[keep].astype(float).tolist(), strict=True))
 
     # -- fusion ----------------------------------------------------------------
 
     def rank(self, query: str, lang: str, config: SearchConfig,
-             query_vector: Optional[np.ndarray]) -> List[Tuple[int, float, float, float]]:
+             similarities: Optional[np.ndarray]) -> List[Tuple[int, float, float, float]]:
         """Returns (doc number, fused score, lexical, dense) for ``lang``, best first."""
         lexical = self.lexical_scores(query, lang) if config.lexical else {}
-        dense = (self.dense_scores(query_vector, lang)
-                 if config.dense and query_vector is not None else {})
+        dense = self.dense_scores(similarities, lang) if config.dense else {}
         fused: Dict[int, float] = defaultdict(float)
         for scores in (lexical, dense):
             ordered = sorted(scores.items(), key=lambda item: -item[1])
@@ -222,25 +222,26 @@ class KBIndex:
             raise ValueError(f"unknown language {lang!r}; the index has {self.languages}")
         if not query.strip():
             return []
-        query_vector = (self.embed_query(query)
+        # One embedding and one matrix product per query, shared by every language ranked.
+        similarities = (self.article_similarities(self.embed_query(query))
                         if config.dense and self.embed_query and self.vectors is not None
                         else None)
-        ranked = self.rank(query, lang, config, query_vector)
+        ranked = self.rank(query, lang, config, similarities)
         if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
             return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
         if config.cross_language_fallback:
-            fallback = self._cross_language(query, lang, config, query_vector, k)
+            fallback = self._cross_language(query, lang, config, similarities, k)
             if fallback:
                 return fallback
         return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
 
     def _cross_language(self, query: str, lang: str, config: SearchConfig,
-                        query_vector: Optional[np.ndarray], k: int) -> List[Hit]:
+                        similarities: Optional[np.ndarray], k: int) -> List[Hit]:
         best: List[Tuple[float, str, List[Tuple[int, float, float, float]]]] = []
         for other in self.languages:
             if other == lang:
                 continue
-            ranked = self.rank(query, other, config, query_vector)
+            ranked = self.rank(query, other, config, similarities)
             if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
                 best.append((ranked[0][2] + ranked[0][3], other, ranked))
         if not best:
