@@ -60,7 +60,7 @@ test: $(MODEL) $(KB_INDEX)
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check bot actions kb_index tests bench
-	$(PY) -m mypy bot actions kb_index
+	$(PY) -m mypy bot actions kb_index bench
 
 bench: $(MODEL) $(KB_INDEX)
 	$(PY) bench/language_id.py

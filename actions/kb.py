@@ -14,6 +14,7 @@ from bot import DEFAULT_LANGUAGE, composition
 from bot.feedback import FeedbackUnitOfWork, KBFeedback
 from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
 from bot.messages import render
+from kb_index.embedding import PARSE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,9 @@ class ActionAnswerFromKB(Action):
                 question = tracker.get_slot(QUESTION_SLOT) or question
                 decision = decide(hits, lambda hit: True)
             else:
-                hits = index.search(question, lang, k=5)
+                # The NLU pipeline already embedded this message: reuse its vector.
+                vector = index.query_vector(tracker.latest_message.get(PARSE_KEY))
+                hits = index.search(question, lang, k=5, query_vector=vector)
                 decision = decide(hits, index.is_confident_hit)
         except (FileNotFoundError, ValueError):
             logger.exception("KB search failed for %r in %s", question, lang)

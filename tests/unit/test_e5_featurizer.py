@@ -7,7 +7,9 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.e5_featurizer import E5Featurizer, embed_queries
+from bot.components.e5_featurizer import E5Featurizer
+from kb_index.embedding import PARSE_KEY, e5_model_id, unpack
+from kb_index.embedding import e5_queries as embed_queries
 
 
 @pytest.fixture()
@@ -48,3 +50,26 @@ def test_embeddings_are_multilingual():
 
 def test_no_texts_gives_an_empty_matrix():
     assert embed_queries([]).shape == (0, 384)
+
+
+def test_inference_publishes_the_exact_embedding_in_the_parse_result(featurizer):
+    message = Message(data={"text": "jeg har glemt passordet"})
+    featurizer.process([message])
+    published = message.as_dict(only_output_properties=True)[PARSE_KEY]
+    vector = unpack(published, e5_model_id(), 384)
+    _, sentence = message.get_dense_features("text", ["e5"])
+    assert vector is not None
+    np.testing.assert_array_equal(vector, sentence.features[0])
+
+
+def test_training_examples_do_not_carry_the_published_embedding(featurizer):
+    data = TrainingData([Message.build("hello there", "greet")])
+    featurizer.process_training_data(data)
+    assert data.training_examples[0].get(PARSE_KEY) is None
+
+
+def test_publishing_can_be_switched_off():
+    quiet = E5Featurizer("e5", {**E5Featurizer.get_default_config(), "publish_embedding": False})
+    message = Message(data={"text": "hello"})
+    quiet.process([message])
+    assert message.get(PARSE_KEY) is None

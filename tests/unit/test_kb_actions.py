@@ -28,10 +28,15 @@ class FakeIndex:
     def __init__(self, hits):
         self.hits = hits
         self.queries = []
+        self.vectors = []
 
-    def search(self, question, lang, k=5):
+    def search(self, question, lang, k=5, query_vector=None):
         self.queries.append((question, lang))
+        self.vectors.append(query_vector)
         return self.hits
+
+    def query_vector(self, payload):
+        return None if payload is None else payload["vector"]
 
     def article(self, article_id, lang):
         return hit(article_id, 0.0, lang=lang)
@@ -70,9 +75,9 @@ def restore():
     composition.override("kb_searcher", None)
 
 
-def tracker(text, intent="ask_question", slots=None, entities=(), events=None):
+def tracker(text, intent="ask_question", slots=None, entities=(), events=None, extra=None):
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": list(entities)}
+              "entities": list(entities), **(extra or {})}
     return Tracker("user-1", {"language": "fr", **(slots or {})}, latest,
                    events or [{"event": "user", "text": text, "parse_data": latest}],
                    False, None, {}, "action_listen")
@@ -184,3 +189,12 @@ def test_problem_report_with_a_matching_article_gets_it():
     use(FakeSearcher(FakeIndex([hit("poor-connection")])))
     _, messages = run(ActionAnswerFromKB(), tracker("la vidéo saccade", "report_problem"))
     assert messages[0]["custom"]["kb"]["article_id"] == "poor-connection"
+
+
+def test_the_search_reuses_the_message_embedding_from_nlu():
+    index = FakeIndex([hit("screen-sharing")])
+    use(FakeSearcher(index))
+    run(ActionAnswerFromKB(), tracker("partage d'écran", extra={
+        "text_embedding": {"vector": "the NLU vector"}}))
+    run(ActionAnswerFromKB(), tracker("partage d'écran"))
+    assert index.vectors == ["the NLU vector", None]

@@ -101,3 +101,29 @@ def test_searcher_picks_up_a_rebuilt_index(tmp_path):
 def test_missing_index_gives_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m kb_index build"):
         Searcher(tmp_path / "nothing").search("x", "en")
+
+
+def test_a_supplied_query_vector_replaces_embedding(index):
+    """The action reuses the NLU pipeline's vector: same ranking, no second embedding."""
+    from kb_index.embedding import e5_model_id, e5_query, pack
+
+    query = "put my slides on everyone's monitor"
+    dense_only = SearchConfig(lexical=False)
+    expected = [h.id for h in index.search(query, "en", k=3, config=dense_only)]
+    vector = index.query_vector(pack(e5_query(query), e5_model_id()))
+    assert vector is not None
+
+    def must_not_embed(text):
+        raise AssertionError("the query was embedded again")
+
+    reusing = KBIndex(index=index.index, vectors=index.vectors, embed_query=must_not_embed)
+    hits = reusing.search(query, "en", k=3, config=dense_only, query_vector=vector)
+    assert [h.id for h in hits] == expected
+
+
+def test_a_vector_from_another_model_is_not_used(index):
+    from kb_index.embedding import pack
+
+    assert index.query_vector(pack(index.vectors[0], "some-other-model")) is None
+    lexical_only = KBIndex(index=index.index, vectors=None, embed_query=None)
+    assert lexical_only.query_vector(pack(index.vectors[0], "x")) is None
