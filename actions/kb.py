@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.language import LANGUAGE_SLOT
-from bot import DEFAULT_LANGUAGE, composition
-from bot.feedback import FeedbackUnitOfWork, KBFeedback
+from actions.common import entity, intent, language
+from bot import composition
+from bot.feedback import KBFeedback
 from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
 from bot.messages import render
 from kb_index.embedding import PARSE_KEY
@@ -20,19 +20,6 @@ logger = logging.getLogger(__name__)
 
 ARTICLE_SLOT = "kb_article_id"
 QUESTION_SLOT = "kb_question"
-
-
-def _language(tracker: Tracker) -> str:
-    return tracker.get_slot(LANGUAGE_SLOT) or DEFAULT_LANGUAGE
-
-
-def _intent(tracker: Tracker) -> Optional[str]:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def _entity(tracker: Tracker, name: str) -> Optional[str]:
-    value = next(tracker.get_latest_entity_values(name), None)
-    return str(value) if value else None
 
 
 class ActionAnswerFromKB(Action):
@@ -46,12 +33,12 @@ class ActionAnswerFromKB(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Searches the KB with the latest user message (or opens a chosen article)."""
-        lang = _language(tracker)
+        lang = language(tracker)
         question = (tracker.latest_message or {}).get("text") or ""
         searcher = composition.kb_searcher()
         try:
             index = searcher.index()
-            chosen = _entity(tracker, "article_id")
+            chosen = entity(tracker, "article_id")
             if not chosen and question.startswith("/"):
                 # The "search the help center" button: nothing to search for yet.
                 dispatcher.utter_message(**render("kb_prompt", lang))
@@ -71,7 +58,7 @@ class ActionAnswerFromKB(Action):
             dispatcher.utter_message(**render("kb_unavailable", lang))
             return []
 
-        if _intent(tracker) == "report_problem" and decision.outcome == "none":
+        if intent(tracker) == "report_problem" and decision.outcome == "none":
             # The rule goes on with how to report the problem; no "no article" noise.
             return [SlotSet(ARTICLE_SLOT, None)]
         failures = consecutive_fallbacks(tracker.events)
@@ -96,10 +83,10 @@ class ActionStoreKBFeedback(Action):
     ) -> List[EventType]:
         """Writes the vote; thanks the user, or offers help after a 👎."""
         article_id = tracker.get_slot(ARTICLE_SLOT)
-        lang = _language(tracker)
-        helpful = _intent(tracker) == "kb_helpful"
+        lang = language(tracker)
+        helpful = intent(tracker) == "kb_helpful"
         if article_id:
-            with FeedbackUnitOfWork(composition.session_factory()) as uow:
+            with composition.unit_of_work() as uow:
                 uow.feedback.add(KBFeedback(
                     article_id=article_id,
                     lang=lang,

@@ -14,11 +14,55 @@ from bot.settings import get_settings
 from bot.supervisor import ServiceFailed, Supervisor
 
 
+def prepare_database(seed_demo: bool) -> int:
+    """Migrates the database to the latest schema; seeds the demo accounts if asked."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.accounts import DemoDataError, seed_accounts
+    from bot.db import make_engine, upgrade
+    from bot.unit_of_work import UnitOfWork
+
+    engine = make_engine(get_settings().database_url)
+    upgrade(engine)
+    if seed_demo:
+        try:
+            with UnitOfWork(sessionmaker(bind=engine, future=True)) as uow:
+                users = seed_accounts(uow.accounts)
+        except DemoDataError as error:
+            print(f"error: {error}")
+            return 1
+        print(f"database ready; {users} demo users seeded")
+    engine.dispose()
+    return 0
+
+
+def token(user_id: str, hours: float) -> int:
+    """Prints a development help-center token for a user of the database."""
+    from datetime import timedelta
+
+    from bot import composition
+    from bot.identity import issue_token
+
+    settings = get_settings()
+    if settings.environment == "production":
+        print("error: development tokens are not issued in production mode")
+        return 1
+    with composition.unit_of_work() as uow:
+        if uow.accounts.user_account(user_id) is None:
+            known = ", ".join(uow.accounts.user_ids()) or "none (run `python -m bot db seed`)"
+            print(f"error: no user {user_id!r}; known users: {known}", file=sys.stderr)
+            return 1
+    print(issue_token(user_id, settings.jwt_secret, timedelta(hours=hours)))
+    return 0
+
+
 def run() -> int:
     """Starts every service, prints the URLs, and waits for Ctrl-C."""
     settings = get_settings()
     if not settings.model_path.exists():
         print(f"error: no trained model at {settings.model_path}; run `make run`.")
+        return 1
+    if prepare_database(seed_demo=settings.environment == "development"):
         return 1
     services = product_services(settings)
     supervisor = Supervisor(services, settings)
@@ -70,9 +114,8 @@ def evaluate(model: str | None) -> int:
 def feedback() -> int:
     """Prints 👍/👎 counts per KB article and language, worst first."""
     from bot import composition
-    from bot.feedback import FeedbackUnitOfWork
 
-    with FeedbackUnitOfWork(composition.session_factory()) as uow:
+    with composition.unit_of_work() as uow:
         scores = uow.feedback.scores()
     if not scores:
         print("no feedback yet")
@@ -91,7 +134,18 @@ def main(argv: List[str] | None = None) -> int:
         "evaluate", help="score the model on the held-out NLU split, per language")
     evaluate_parser.add_argument("--model", help="model archive (default: the trained one)")
     commands.add_parser("feedback", help="votes on KB answers per article and language")
+    database = commands.add_parser("db", help="database schema and demo data")
+    database.add_argument("action", choices=["upgrade", "seed"],
+                          help="upgrade: migrate to the latest schema; seed: also load "
+                               "data/demo/accounts.yml")
+    token_parser = commands.add_parser("token", help="print a development token for a user")
+    token_parser.add_argument("user_id", help="a user id from data/demo/accounts.yml")
+    token_parser.add_argument("--hours", type=float, default=12.0, help="lifetime (12)")
     args = parser.parse_args(argv)
+    if args.command == "db":
+        return prepare_database(seed_demo=args.action == "seed")
+    if args.command == "token":
+        return token(args.user_id, args.hours)
     if args.command == "feedback":
         return feedback()
     if args.command == "run":

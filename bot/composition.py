@@ -6,10 +6,10 @@ Tests replace pieces with fakes through ``override``.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Callable, Dict
 
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,14 +28,11 @@ def override(name: str, value: Any) -> None:
 
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    from bot.feedback import Base
+    from bot.db import make_engine, require_current_schema
 
-    settings = get_settings()
-    url = settings.database_url
-    if url.startswith("sqlite:///"):
-        settings.var_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
-    Base.metadata.create_all(engine)
+    engine = make_engine(get_settings().database_url)
+    # `python -m bot db upgrade` migrates; a process never runs on an old schema.
+    require_current_schema(engine)
     return engine
 
 
@@ -44,6 +41,36 @@ def session_factory() -> Callable[[], Session]:
     if "session_factory" in _overrides:
         return _overrides["session_factory"]
     return sessionmaker(bind=_engine(), future=True, expire_on_commit=False)
+
+
+def unit_of_work() -> Any:
+    """Returns a new unit of work over the database (see ``bot.unit_of_work``)."""
+    from bot.unit_of_work import UnitOfWork
+
+    return UnitOfWork(session_factory())
+
+
+def identity_secret() -> str:
+    """The secret that signs help-center tokens and the identity in message metadata."""
+    if "identity_secret" in _overrides:
+        return _overrides["identity_secret"]
+    return get_settings().jwt_secret
+
+
+def clock() -> datetime:
+    """The current time (UTC, timezone-aware); tests freeze it."""
+    if "clock" in _overrides:
+        return _overrides["clock"]()
+    return datetime.now(timezone.utc)
+
+
+def priority_classifier() -> Any:
+    """The P1-P4 classifier, fitted on first use (cached under var/)."""
+    if "priority_classifier" in _overrides:
+        return _overrides["priority_classifier"]
+    from bot.support.classifier import trained_classifier
+
+    return trained_classifier(get_settings().var_dir / "priority-classifier.npz")
 
 
 def kb_searcher() -> Any:

@@ -1,26 +1,20 @@
 """Answer feedback (👍/👎 on KB answers), stored in SQL so editors can see what fails.
 
-A repository and a unit of work over SQLAlchemy (2.0-style queries on 1.4).
+A repository over SQLAlchemy (2.0-style queries on 1.4); ``bot.unit_of_work`` commits.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, func, select
-from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.orm import Session
 
-Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    """Current time, timezone-aware."""
-    return datetime.now(timezone.utc)
+from bot.db import Base, utcnow
 
 
-class KBFeedback(Base):  # type: ignore[valid-type,misc]
+class KBFeedback(Base):
     """One vote on one KB answer."""
 
     __tablename__ = "kb_feedback"
@@ -72,24 +66,3 @@ class FeedbackRepository:
         scores = [ArticleScore(article, lang, int(up or 0), int(total) - int(up or 0))
                   for article, lang, up, total in rows]
         return sorted(scores, key=lambda s: (s.helpful - s.not_helpful, s.article_id, s.lang))
-
-
-class FeedbackUnitOfWork:
-    """Opens a session, exposes the repository, commits on success, rolls back on error."""
-
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
-        self._session_factory = session_factory
-
-    def __enter__(self) -> FeedbackUnitOfWork:
-        self.session = self._session_factory()
-        self.feedback = FeedbackRepository(self.session)
-        return self
-
-    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
-        try:
-            if exc_type is None:
-                self.session.commit()
-            else:
-                self.session.rollback()
-        finally:
-            self.session.close()

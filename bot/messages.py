@@ -1,4 +1,8 @@
-"""Texts that custom actions send, in every supported language (``bot/messages.yml``)."""
+"""Texts that custom actions send, in every supported language.
+
+The catalogue is ``bot/messages.yml`` (answers from the knowledge base, help options)
+plus ``bot/support/messages.yml`` (escalation, problem reports, priorities).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +15,26 @@ import yaml
 
 from bot import DEFAULT_LANGUAGE
 
-MESSAGES_FILE = Path(__file__).with_name("messages.yml")
+MESSAGES_FILES = (Path(__file__).with_name("messages.yml"),
+                  Path(__file__).parent / "support" / "messages.yml")
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
     """Returns every message: key -> language -> list of variants."""
-    return yaml.safe_load(MESSAGES_FILE.read_text(encoding="utf-8"))
+    merged: Dict[str, Dict[str, List[Dict[str, Any]]]] = {}
+    for path in MESSAGES_FILES:
+        for key, variants in yaml.safe_load(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"{path}: message {key!r} is already defined")
+            merged[key] = variants
+    return merged
+
+
+def text(key: str, lang: str, **values: Any) -> str:
+    """Returns the text of a message's first variant (for messages built from parts)."""
+    variants = catalogue()[key]
+    return (variants.get(lang) or variants[DEFAULT_LANGUAGE])[0]["text"].format(**values)
 
 
 def render(key: str, lang: str, rng: random.Random | None = None, **values: str

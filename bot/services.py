@@ -76,7 +76,6 @@ def product_services(settings: Settings) -> List[Service]:
         health_params={"token": settings.rasa_token},
         urls={
             "chat (help-center channel)": f"{settings.rasa_url}/webhooks/helpcenter/webhook",
-            "chat (Rasa REST channel)": f"{settings.rasa_url}/webhooks/rest/webhook",
             "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
         },
     )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Literal
 
-from pydantic import BaseSettings, root_validator
+from pydantic import BaseSettings, Field, root_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,8 +36,8 @@ class Settings(BaseSettings):
     var_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models" / "helpbot.tar.gz"
     # SQLite under var/ by default; PostgreSQL in production, e.g.
-    # postgresql+psycopg2://helpbot:...@db/helpbot
-    database_url: str = ""
+    # postgresql+psycopg2://helpbot:...@db/helpbot (HELPBOT_DATABASE_URL or DATABASE_URL)
+    database_url: str = Field(default="", env=["HELPBOT_DATABASE_URL", "DATABASE_URL"])
 
     # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
     rasa_token: str = ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+TEST_SECRET = "tests-only-secret-0123456789-abcdefghijklmnop"
+
+
+@pytest.fixture()
+def demo_database(tmp_path):
+    """A migrated SQLite file with the demo accounts, wired into the composition root."""
+    from sqlalchemy.orm import sessionmaker
+
+    from bot import composition
+    from bot.accounts import seed_accounts
+    from bot.db import make_engine, upgrade
+    from bot.unit_of_work import UnitOfWork
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'helpbot.db'}")
+    upgrade(engine)
+    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    with UnitOfWork(factory) as uow:
+        seed_accounts(uow.accounts)
+    composition.override("session_factory", factory)
+    composition.override("identity_secret", TEST_SECRET)
+    yield factory
+    composition.override("session_factory", None)
+    composition.override("identity_secret", None)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL server for the whole session (started from the machine's binaries)."""
+    from tests.postgres import postgres_server
+
+    try:
+        server = postgres_server()
+        url = next(server)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"PostgreSQL is not available here: {error}")
+    yield url
+    next(server, None)

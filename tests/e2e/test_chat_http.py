@@ -2,95 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
-import signal
-import socket
-import subprocess
-import sys
-import uuid
-from collections import defaultdict
-
 import pytest
 import requests
-from rasa.shared.core.domain import Domain
 
-from bot.messages import catalogue
-from bot.settings import Settings
-from tests.conftest import PROJECT_ROOT, free_port
+from tests.e2e.helpers import Chat, assert_language
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def product(trained_model, tmp_path_factory):
-    """Runs `python -m bot run`, as `make run` does, and stops it with Ctrl-C (SIGINT)."""
-    var_dir = tmp_path_factory.mktemp("var")
-    env = dict(os.environ, HELPBOT_RASA_PORT=str(free_port()),
-               HELPBOT_ACTIONS_PORT=str(free_port()), HELPBOT_VAR_DIR=str(var_dir),
-               HELPBOT_MODEL_PATH=str(trained_model))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    output = []
-    for line in process.stdout:
-        output.append(line)
-        if "Press Ctrl-C to stop." in line or line.startswith("error:"):
-            break
-    assert "helpbot is running" in "".join(output), "".join(output)
-    settings = Settings(rasa_port=int(env["HELPBOT_RASA_PORT"]),
-                        actions_port=int(env["HELPBOT_ACTIONS_PORT"]), var_dir=var_dir)
-    yield settings
-    process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=60) == 0
-    for port in (settings.rasa_port, settings.actions_port):
-        with socket.socket() as sock:
-            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
-
-
-@pytest.fixture(scope="module")
-def texts_by_language():
-    """Every text the bot can send, per language, as patterns ({field} matches anything)."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain"))
-    found = defaultdict(set)
-    for variants in domain.responses.values():
-        for variant in variants:
-            found[variant["condition"][0]["value"]].add(variant["text"])
-    for by_language in catalogue().values():
-        for language, variants in by_language.items():
-            found[language].update(v["text"] for v in variants)
-    return {
-        language: [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.DOTALL)
-                   for t in texts]
-        for language, texts in found.items()
-    }
-
-
-class Chat:
-    def __init__(self, settings, metadata=None):
-        self.url = f"{settings.rasa_url}/webhooks/helpcenter/webhook"
-        self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
-        self.metadata = metadata or {}
-
-    def send(self, text):
-        response = requests.post(
-            self.url, json={"sender": self.sender, "message": text, "metadata": self.metadata},
-            timeout=30,
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    def say(self, text):
-        replies = [r["text"] for r in self.send(text) if "text" in r]
-        assert replies, f"no reply to {text!r}"
-        return replies
-
-
-def assert_language(replies, language, texts_by_language):
-    for reply in replies:
-        assert any(p.fullmatch(reply) for p in texts_by_language[language]), (
-            f"expected a {language} reply, got {reply!r}")
 
 
 @pytest.mark.parametrize(
@@ -185,7 +102,8 @@ def test_bad_input_gets_a_clear_error_and_loses_nothing(product, texts_by_langua
     assert user_texts == ["bonjour, j'ai une question", "ok"]
 
 
-def test_rest_channel_still_answers(product, texts_by_language):
+def test_rest_channel_is_off_because_it_would_bypass_identity(product):
+    """Rasa's plain REST channel takes any sender and metadata: it is not served."""
     response = requests.post(f"{product.rasa_url}/webhooks/rest/webhook", timeout=30,
                              json={"sender": "rest-user", "message": "god morgen!"})
-    assert_language([r["text"] for r in response.json()], "nb", texts_by_language)
+    assert response.status_code == 404

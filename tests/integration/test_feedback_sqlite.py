@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot import composition
-from bot.feedback import FeedbackUnitOfWork, KBFeedback
+from bot.feedback import KBFeedback
 from bot.settings import Settings
+from bot.unit_of_work import UnitOfWork
 
 
 @pytest.fixture()
@@ -22,12 +23,12 @@ def sqlite_factory(tmp_path, monkeypatch):
 def test_votes_persist_and_are_summarised_worst_first(sqlite_factory, tmp_path):
     votes = [("screen-sharing", "ru", False), ("screen-sharing", "ru", False),
              ("screen-sharing", "en", True), ("recording", "ru", True)]
-    with FeedbackUnitOfWork(sqlite_factory) as uow:
+    with UnitOfWork(sqlite_factory) as uow:
         for article_id, lang, helpful in votes:
             uow.feedback.add(KBFeedback(article_id=article_id, lang=lang, question="q",
                                         helpful=helpful, sender_id="s"))
     assert (tmp_path / "helpbot.db").exists()
-    with FeedbackUnitOfWork(sqlite_factory) as uow:
+    with UnitOfWork(sqlite_factory) as uow:
         scores = uow.feedback.scores()
     assert [(s.article_id, s.lang, s.helpful, s.not_helpful) for s in scores] == [
         ("screen-sharing", "ru", 0, 2), ("recording", "ru", 1, 0), ("screen-sharing", "en", 1, 0)]
@@ -35,10 +36,10 @@ def test_votes_persist_and_are_summarised_worst_first(sqlite_factory, tmp_path):
 
 def test_a_failing_unit_of_work_rolls_back(sqlite_factory):
     with pytest.raises(RuntimeError):
-        with FeedbackUnitOfWork(sqlite_factory) as uow:
+        with UnitOfWork(sqlite_factory) as uow:
             uow.feedback.add(KBFeedback(article_id="x", lang="en", question="q", helpful=True))
             raise RuntimeError("boom")
-    with FeedbackUnitOfWork(sqlite_factory) as uow:
+    with UnitOfWork(sqlite_factory) as uow:
         assert uow.feedback.for_article("x") == []
 
 
@@ -53,7 +54,7 @@ def test_feedback_command_lists_votes_worst_first(sqlite_factory, capsys):
 
     assert main(["feedback"]) == 0
     assert "no feedback yet" in capsys.readouterr().out
-    with FeedbackUnitOfWork(sqlite_factory) as uow:
+    with UnitOfWork(sqlite_factory) as uow:
         uow.feedback.add(KBFeedback(article_id="recording", lang="it", question="q",
                                     helpful=False))
     assert main(["feedback"]) == 0

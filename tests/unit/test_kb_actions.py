@@ -13,8 +13,9 @@ from sqlalchemy.orm import sessionmaker
 
 from actions.kb import ActionAnswerFromKB, ActionStoreKBFeedback
 from bot import composition
-from bot.feedback import Base, FeedbackUnitOfWork
+from bot.db import Base
 from bot.messages import catalogue
+from bot.unit_of_work import UnitOfWork
 from kb_index.search import Hit
 
 
@@ -167,7 +168,7 @@ def test_feedback_is_stored_with_article_language_and_question(database, intent,
     assert events == [SlotSet("kb_article_id", None)]
     assert len(messages) == texts
     assert bool(messages[0]["buttons"]) == (not helpful)
-    with FeedbackUnitOfWork(database) as uow:
+    with UnitOfWork(database) as uow:
         (vote,) = uow.feedback.for_article("screen-sharing")
         assert (vote.lang, vote.question, vote.helpful, vote.sender_id) == (
             "fr", "partager mon écran", helpful, "user-1")
@@ -175,7 +176,7 @@ def test_feedback_is_stored_with_article_language_and_question(database, intent,
 
 def test_feedback_without_an_answer_stores_nothing(database):
     run(ActionStoreKBFeedback(), tracker("👍", "kb_helpful"))
-    with FeedbackUnitOfWork(database) as uow:
+    with UnitOfWork(database) as uow:
         assert uow.feedback.scores() == []
 
 

@@ -1,0 +1,177 @@
+"""Asking for a person: entitlement, priority, and the completed request.
+
+The plan and role come from the account database for the identity the channel
+verified (``actions.common.verified_user``); slots never carry them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.common import intent, language, now_for, verified_user
+from bot import composition
+from bot.messages import render, text
+from bot.support.policy import HANDOFF, SELF_SERVICE, entitlement
+from bot.support.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
+from bot.support.replies import (
+    escalation_payload,
+    handoff_complete_messages,
+    help_center_links,
+    priority_proposal_message,
+    request_human_messages,
+    support_summary_messages,
+)
+
+logger = logging.getLogger(__name__)
+
+DECISION_SLOT = "escalation_decision"
+PRIORITY_SLOT = "priority"
+REPORT_SLOTS = ("problem_product", "problem_description", "problem_time", "problem_logs",
+                "problem_request_id", "problem_description_vector")
+
+
+def _account_unavailable(dispatcher: CollectingDispatcher, lang: str) -> List[EventType]:
+    links = help_center_links(lang)
+    dispatcher.utter_message(
+        text="\n\n".join([text("esc_account_unavailable", lang),
+                          text("esc_resources", lang, **links)]),
+        json_message=escalation_payload(entitlement(None)))
+    return [SlotSet(DECISION_SLOT, SELF_SERVICE)]
+
+
+def clear_report() -> List[EventType]:
+    """Events that forget the report, so the next one starts fresh."""
+    return [SlotSet(slot, None) for slot in (*REPORT_SLOTS, PRIORITY_SLOT)]
+
+
+class ActionRequestHuman(Action):
+    """Offers a person to those entitled, and self-service to everyone else."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_request_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Decides from the verified account; a handoff goes on to the report form."""
+        lang = language(tracker)
+        try:
+            user, _ = verified_user(tracker)
+        except SQLAlchemyError:
+            logger.exception("account lookup failed for %s", tracker.sender_id)
+            return _account_unavailable(dispatcher, lang)
+        decision = entitlement(user)
+        for message in request_human_messages(decision, lang):
+            dispatcher.utter_message(**message)
+        return [SlotSet(DECISION_SLOT, decision.decision), *clear_report()]
+
+
+class ActionExplainSupport(Action):
+    """Answers "what support do I have?" from the account database."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_explain_support"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Describes the plan, role, channels and targets of the signed-in user."""
+        lang = language(tracker)
+        try:
+            user, account_name = verified_user(tracker)
+        except SQLAlchemyError:
+            logger.exception("account lookup failed for %s", tracker.sender_id)
+            return _account_unavailable(dispatcher, lang)
+        for message in support_summary_messages(entitlement(user), user, account_name, lang):
+            dispatcher.utter_message(**message)
+        return []
+
+
+class ActionProposePriority(Action):
+    """Classifies the report as P1-P4 and asks the user to confirm or correct it."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_propose_priority"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Proposes a priority; after a "no", lists all four to choose from."""
+        lang = language(tracker)
+        description = tracker.get_slot("problem_description")
+        if intent(tracker) == "deny" or not description:
+            dispatcher.utter_message(**render("priority_choose", lang))
+            return []
+        try:
+            classifier = composition.priority_classifier()
+            vector = classifier_vector(tracker)
+            priority = classifier.predict(description, vector).priority
+        except Exception:  # the user can still choose; never lose the report
+            logger.exception("priority classification failed")
+            dispatcher.utter_message(**render("priority_choose", lang))
+            return []
+        dispatcher.utter_message(
+            **priority_proposal_message(priority, FIRST_RESPONSE_HOURS[priority], lang))
+        return [SlotSet(PRIORITY_SLOT, priority)]
+
+
+def classifier_vector(tracker: Tracker) -> Any:
+    """The description's e5 vector saved by the form validation, if usable."""
+    from kb_index.embedding import e5_model_id, unpack
+
+    return unpack(tracker.get_slot("problem_description_vector"), e5_model_id(), 384)
+
+
+class ActionCompleteHandoff(Action):
+    """Completes the request with the confirmed priority, its targets and due times."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_complete_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Re-checks the entitlement, then confirms priority, targets and contacts."""
+        lang = language(tracker)
+        if not tracker.get_slot("problem_description"):
+            dispatcher.utter_message(**render("priority_nothing_pending", lang))
+            return [SlotSet(PRIORITY_SLOT, None)]
+        priority = tracker.get_slot(PRIORITY_SLOT)
+        if priority not in PRIORITIES:
+            dispatcher.utter_message(**render("priority_choose", lang))
+            return [SlotSet(PRIORITY_SLOT, None)]
+        try:
+            user, _ = verified_user(tracker)
+        except SQLAlchemyError:
+            logger.exception("account lookup failed for %s", tracker.sender_id)
+            return _account_unavailable(dispatcher, lang)
+        decision = entitlement(user)
+        if decision.decision != HANDOFF:
+            dispatcher.utter_message(text=text("handoff_not_entitled", lang),
+                                     json_message=escalation_payload(decision))
+            return [SlotSet(DECISION_SLOT, decision.decision), *clear_report()]
+        due = targets(priority, decision.resolution_targets, now_for(tracker))
+        product = tracker.get_slot("problem_product") or "other"
+        for message in handoff_complete_messages(decision, due, product, lang):
+            dispatcher.utter_message(**message)
+        return clear_report()
+
+
+class ActionCancelReport(Action):
+    """Stops the report and forgets its answers."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_cancel_report"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Confirms the cancellation in the user's language."""
+        dispatcher.utter_message(**render("report_cancelled", language(tracker)))
+        return [*clear_report(), SlotSet("requested_slot", None)]

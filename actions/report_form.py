@@ -1,0 +1,124 @@
+"""Validation of the problem report form; every message in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import language, now_for
+from bot.messages import render
+from bot.support.report_form import description_ok, match_product, request_id, yes_or_no
+from bot.support.when import WhenError, parse_when
+from kb_index.embedding import PARSE_KEY
+
+
+def _reject(dispatcher: CollectingDispatcher, key: str, tracker: Tracker,
+            slot: str) -> Dict[str, Any]:
+    dispatcher.utter_message(**render(key, language(tracker)))
+    return {slot: None}
+
+
+class ValidateProblemReportForm(FormValidationAction):
+    """Checks each answer; a bad one is explained and asked again."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "validate_problem_report_form"
+
+    def validate_problem_product(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """A button's code or the product's name in any language."""
+        product = match_product(str(value)) if value else None
+        if product is None:
+            return _reject(dispatcher, "report_invalid_product", tracker, "problem_product")
+        return {"problem_product": product}
+
+    def validate_problem_description(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict
+                                     ) -> Dict[str, Any]:
+        """A few words at least; keeps the message's e5 vector for the classifier."""
+        if not isinstance(value, str) or not description_ok(value):
+            return _reject(dispatcher, "report_description_too_short", tracker,
+                           "problem_description")
+        vector: Optional[Any] = None
+        if tracker.latest_message.get("text") == value:
+            vector = tracker.latest_message.get(PARSE_KEY)
+        return {"problem_description": value.strip(), "problem_description_vector": vector}
+
+    def validate_problem_time(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """"yesterday around 3pm", a weekday, a date... never in the future."""
+        now = now_for(tracker)
+        try:
+            moment = parse_when(str(value or ""), language(tracker), now)
+        except WhenError as error:
+            return _reject(dispatcher, f"report_time_{error.code}", tracker, "problem_time")
+        return {"problem_time": moment.iso(now)}
+
+    def validate_problem_logs(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
+        """Yes or no, from the buttons or typed in any language."""
+        answer = value if isinstance(value, bool) else yes_or_no(str(value or ""))
+        if answer is None:
+            return _reject(dispatcher, "report_yes_or_no", tracker, "problem_logs")
+        return {"problem_logs": answer}
+
+    def validate_problem_request_id(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict
+                                    ) -> Dict[str, Any]:
+        """An ID like 3F2A-91KD, or "skip"."""
+        cleaned = request_id(str(value or ""))
+        if cleaned is None:
+            return _reject(dispatcher, "report_invalid_request_id", tracker,
+                           "problem_request_id")
+        return {"problem_request_id": cleaned}
+
+
+class _AskForSlot(Action):
+    """Asks the form's question for one slot, in the user's language."""
+
+    slot = ""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Sends the question (with its buttons)."""
+        dispatcher.utter_message(**render(f"ask_{self.slot}", language(tracker)))
+        return []
+
+
+class ActionAskProblemProduct(_AskForSlot):
+    """Which product: buttons for video quality, phone, chat, webinar, other."""
+
+    slot = "problem_product"
+
+
+class ActionAskProblemDescription(_AskForSlot):
+    """What happened."""
+
+    slot = "problem_description"
+
+
+class ActionAskProblemTime(_AskForSlot):
+    """When it happened."""
+
+    slot = "problem_time"
+
+
+class ActionAskProblemLogs(_AskForSlot):
+    """Whether logs may be sent: yes / no buttons."""
+
+    slot = "problem_logs"
+
+
+class ActionAskProblemRequestId(_AskForSlot):
+    """An optional request ID, with a skip button."""
+
+    slot = "problem_request_id"

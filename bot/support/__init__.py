@@ -1,0 +1,1 @@
+"""Support rules from the source documents: who gets which channel, priorities, targets."""

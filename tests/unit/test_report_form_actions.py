@@ -1,0 +1,111 @@
+"""The report form's validation and questions, rasa-sdk style."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.report_form import (
+    ActionAskProblemLogs,
+    ActionAskProblemProduct,
+    ActionAskProblemRequestId,
+    ValidateProblemReportForm,
+)
+from bot import composition
+from bot.messages import catalogue
+from tests.conftest import LANGUAGES
+
+NOW = datetime(2026, 11, 22, 16, 40, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    composition.override("clock", lambda: NOW)
+    yield
+    composition.override("clock", None)
+
+
+def tracker(lang, text="", extra=None):
+    latest = {"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": [],
+              "metadata": {}, **(extra or {})}
+    return Tracker("s", {"language": lang}, latest, [], False, None,
+                   {"name": "problem_report_form"}, "action_listen")
+
+
+def validate(slot, value, lang="en", text=None, extra=None):
+    dispatcher = CollectingDispatcher()
+    method = getattr(ValidateProblemReportForm(), f"validate_{slot}")
+    result = method(value, dispatcher, tracker(lang, text if text is not None else str(value),
+                                               extra), {})
+    return result, dispatcher.messages
+
+
+def error_text(key, lang):
+    return catalogue()[key][lang][0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "value", "lang", "expected"),
+    [
+        ("problem_product", "webinar", "en", "webinar"),
+        ("problem_product", "вебинар", "ru", "webinar"),
+        ("problem_product", "la vidéo", "fr", "video_quality"),
+        ("problem_product", "Telefonen", "nb", "phone"),
+        ("problem_time", "ieri verso le 15", "it", "2026-11-21T15:00+00:00"),
+        ("problem_time", "вчера около 3 часов дня", "ru", "2026-11-21T15:00+00:00"),
+        ("problem_logs", True, "en", True),
+        ("problem_logs", "oui", "fr", True),
+        ("problem_logs", "nei", "nb", False),
+        ("problem_request_id", "none", "en", "none"),
+        ("problem_request_id", "id: 3f2a-91kd", "en", "3F2A-91KD"),
+    ],
+)
+def test_good_answers_are_normalised(slot, value, lang, expected):
+    result, messages = validate(slot, value, lang)
+    assert result[slot] == expected and messages == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(
+    ("slot", "value", "key"),
+    [
+        ("problem_product", "my cat", "report_invalid_product"),
+        ("problem_description", "help", "report_description_too_short"),
+        ("problem_time", "whenever", "report_time_not_understood"),
+        ("problem_time", "2030-01-01", "report_time_in_the_future"),
+        ("problem_time", "2021-01-01", "report_time_too_long_ago"),
+        ("problem_logs", "perhaps", "report_yes_or_no"),
+        ("problem_request_id", "<b>x</b>", "report_invalid_request_id"),
+    ],
+)
+def test_bad_answers_are_explained_in_the_users_language(slot, value, key, lang):
+    result, messages = validate(slot, value, lang)
+    assert result == {slot: None}
+    assert messages[0]["text"] == error_text(key, lang)
+
+
+def test_the_description_keeps_its_nlu_vector_for_the_classifier():
+    vector = {"model": "m", "dim": 384, "f32": "..."}
+    text = "audio drops for everyone in the call"
+    result, _ = validate("problem_description", text, extra={"text_embedding": vector})
+    assert result == {"problem_description": text, "problem_description_vector": vector}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_questions_come_with_language_neutral_buttons(lang):
+    def ask(action):
+        dispatcher = CollectingDispatcher()
+        asyncio.run(action.run(dispatcher, tracker(lang), {}))
+        return dispatcher.messages[0]
+
+    product = ask(ActionAskProblemProduct())
+    assert [b["payload"] for b in product["buttons"]] == [
+        f'/inform{{"problem_product": "{p}"}}'
+        for p in ("video_quality", "phone", "chat", "webinar", "other")]
+    assert [b["payload"] for b in ask(ActionAskProblemLogs())["buttons"]] == ["/affirm",
+                                                                            "/deny"]
+    assert [b["payload"] for b in ask(ActionAskProblemRequestId())["buttons"]] == ["/deny"]
