@@ -105,7 +105,8 @@ class ActionProposePriority(Action):
         """Proposes a priority; after a "no", lists all four to choose from."""
         lang = language(tracker)
         description = tracker.get_slot("problem_description")
-        if intent(tracker) == "deny" or not description:
+        rejected = intent(tracker) == "deny" and previous_action(tracker) == self.name()
+        if rejected or not description:
             dispatcher.utter_message(**render("priority_choose", lang))
             return []
         try:
@@ -119,6 +120,18 @@ class ActionProposePriority(Action):
         dispatcher.utter_message(
             **priority_proposal_message(priority, FIRST_RESPONSE_HOURS[priority], lang))
         return [SlotSet(PRIORITY_SLOT, priority)]
+
+
+def previous_action(tracker: Tracker) -> Any:
+    """The bot's last action before the latest user message (not counting listening)."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") not in (
+                "action_listen", None):
+            return event.get("name")
+    return None
 
 
 def classifier_vector(tracker: Tracker) -> Any:

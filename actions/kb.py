@@ -94,7 +94,8 @@ class ActionStoreKBFeedback(Action):
                     helpful=helpful,
                     sender_id=tracker.sender_id,
                 ))
-        if helpful:
+        if helpful or tracker.active_loop_name:
+            # Inside a form only a short thanks: the form's question comes next.
             dispatcher.utter_message(**render("kb_feedback_thanks", lang))
         else:
             # The help options as buttons under the apology, not "I didn't understand".

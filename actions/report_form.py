@@ -22,6 +22,11 @@ def _reject(dispatcher: CollectingDispatcher, key: str, tracker: Tracker,
     return {slot: None}
 
 
+def _unset(value: Any) -> bool:
+    # A slot being cleared (a new report starting) is not an answer to validate.
+    return value is None
+
+
 class ValidateProblemReportForm(FormValidationAction):
     """Checks each answer; a bad one is explained and asked again."""
 
@@ -32,6 +37,8 @@ class ValidateProblemReportForm(FormValidationAction):
     def validate_problem_product(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
         """A button's code or the product's name in any language."""
+        if _unset(value):
+            return {"problem_product": None}
         product = match_product(str(value)) if value else None
         if product is None:
             return _reject(dispatcher, "report_invalid_product", tracker, "problem_product")
@@ -41,6 +48,8 @@ class ValidateProblemReportForm(FormValidationAction):
                                      tracker: Tracker, domain: DomainDict
                                      ) -> Dict[str, Any]:
         """A few words at least; keeps the message's e5 vector for the classifier."""
+        if _unset(value):
+            return {"problem_description": None}
         if not isinstance(value, str) or not description_ok(value):
             return _reject(dispatcher, "report_description_too_short", tracker,
                            "problem_description")
@@ -52,6 +61,8 @@ class ValidateProblemReportForm(FormValidationAction):
     def validate_problem_time(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
         """"yesterday around 3pm", a weekday, a date... never in the future."""
+        if _unset(value):
+            return {"problem_time": None}
         now = now_for(tracker)
         try:
             moment = parse_when(str(value or ""), language(tracker), now)
@@ -62,6 +73,8 @@ class ValidateProblemReportForm(FormValidationAction):
     def validate_problem_logs(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
         """Yes or no, from the buttons or typed in any language."""
+        if _unset(value):
+            return {"problem_logs": None}
         answer = value if isinstance(value, bool) else yes_or_no(str(value or ""))
         if answer is None:
             return _reject(dispatcher, "report_yes_or_no", tracker, "problem_logs")
@@ -71,6 +84,8 @@ class ValidateProblemReportForm(FormValidationAction):
                                     tracker: Tracker, domain: DomainDict
                                     ) -> Dict[str, Any]:
         """An ID like 3F2A-91KD, or "skip"."""
+        if _unset(value):
+            return {"problem_request_id": None}
         cleaned = request_id(str(value or ""))
         if cleaned is None:
             return _reject(dispatcher, "report_invalid_request_id", tracker,

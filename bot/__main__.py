@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 from typing import List
 
+from pydantic import ValidationError
+
+from bot.db import SchemaOutOfDate
 from bot.services import product_services
 from bot.settings import get_settings
 from bot.supervisor import ServiceFailed, Supervisor
@@ -142,6 +145,18 @@ def main(argv: List[str] | None = None) -> int:
     token_parser.add_argument("user_id", help="a user id from data/demo/accounts.yml")
     token_parser.add_argument("--hours", type=float, default=12.0, help="lifetime (12)")
     args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ValidationError as error:  # the settings object refused the environment
+        for problem in error.errors():
+            print(f"error: {problem['msg']}", file=sys.stderr)
+        return 1
+    except SchemaOutOfDate as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "db":
         return prepare_database(seed_demo=args.action == "seed")
     if args.command == "token":

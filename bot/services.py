@@ -69,7 +69,8 @@ def product_services(settings: Settings) -> List[Service]:
             "--port", str(settings.rasa_port),
             "--enable-api",
             # The HTTP API (/model/parse, /conversations/...) is never open without it.
-            "--auth-token", settings.rasa_token,
+            # One argument: a token that starts with "-" must not look like an option.
+            f"--auth-token={settings.rasa_token}",
         ],
         health_url=f"{settings.rasa_url}/status",
         # Rasa's --auth-token is checked against the `token` query parameter.

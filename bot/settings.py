@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # SQLite under var/ by default; PostgreSQL in production, e.g.
     # postgresql+psycopg2://helpbot:...@db/helpbot (HELPBOT_DATABASE_URL or DATABASE_URL)
     database_url: str = Field(default="", env=["HELPBOT_DATABASE_URL", "DATABASE_URL"])
+    # The live-agent service's own database (it may be the same server).
+    live_agent_database_url: str = ""
 
     # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
     rasa_token: str = ""
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
     def _default_database(cls, values: Dict[str, Any]) -> Dict[str, Any]:
         if not values.get("database_url"):
             values["database_url"] = f"sqlite:///{Path(values['var_dir']) / 'helpbot.db'}"
+        if not values.get("live_agent_database_url"):
+            values["live_agent_database_url"] = (
+                f"sqlite:///{Path(values['var_dir']) / 'live_agent.db'}")
         return values
 
     @root_validator(skip_on_failure=True)
@@ -75,6 +80,11 @@ class Settings(BaseSettings):
     def rasa_url(self) -> str:
         """Base URL of the Rasa server."""
         return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def web_url(self) -> str:
+        """Base URL of the web port: the live-agent API and the agent console."""
+        return f"http://{self.host}:{self.web_port}"
 
     @property
     def actions_url(self) -> str:

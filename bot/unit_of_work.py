@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from bot.accounts import AccountRepository
 from bot.conversations import ConversationRepository
 from bot.feedback import FeedbackRepository
+from bot.handoff import HandoffRepository, OutboxRepository
 
 
 class UnitOfWork:
@@ -28,6 +29,8 @@ class UnitOfWork:
         self.feedback = FeedbackRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.conversations = ConversationRepository(self.session)
+        self.handoffs = HandoffRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot import accounts, conversations, feedback  # noqa: F401  (register the tables)
+from bot import accounts, conversations, feedback, handoff  # noqa: F401  (the tables)
 from bot.db import Base, make_engine
 
 config = context.config

@@ -119,16 +119,44 @@ def format_due(moment: datetime) -> str:
 
 def handoff_complete_messages(entitlement: Entitlement, targets: Targets, product: str,
                               lang: str, ticket_id: Optional[str] = None,
-                              agent_language: Optional[str] = None) -> List[Dict[str, Any]]:
-    """Confirms a completed request: priority, targets and due times, how to reach us."""
-    lines = [text("handoff_ready", lang, product=text(f"product_{product}", lang),
-                  priority=targets.priority, hours=str(targets.first_response_hours),
-                  due=format_due(targets.first_response_due))]
+                              agent_language: Optional[str] = None,
+                              delivery: Optional[str] = None,
+                              email: str = "") -> List[Dict[str, Any]]:
+    """Confirms a completed request: ticket, priority, targets, who answers and how.
+
+    Args:
+        entitlement: the user's support entitlement.
+        targets: the confirmed priority's targets and due times.
+        product: the product code from the report.
+        lang: the conversation language.
+        ticket_id: the live-agent ticket, if one was created or queued.
+        agent_language: the language the agent will answer in.
+        email: where the answer goes when nobody is online.
+        delivery: ``live`` (an agent joins the chat), ``email`` (nobody online),
+            ``queued`` (the service is down; the outbox delivers later), or None (no
+            ticket: the contact options only).
+    """
+    lines = []
+    if ticket_id:
+        lines.append(text("handoff_ticket", lang, ticket_id=ticket_id))
+    lines.append(text("handoff_ready", lang, product=text(f"product_{product}", lang),
+                      priority=targets.priority, hours=str(targets.first_response_hours),
+                      due=format_due(targets.first_response_due)))
     if targets.resolution_hours is not None and targets.resolution_due is not None:
         lines.append(text("handoff_resolution", lang,
                           tier=TIER_NAMES[entitlement.support_tier or "standard"],
                           hours=str(targets.resolution_hours),
                           due=format_due(targets.resolution_due)))
-    lines += _contact_lines(entitlement, lang)
+    if agent_language and agent_language != lang:
+        lines.append(text("handoff_agent_language", lang,
+                          language=text(f"in_language_{agent_language}", lang)))
+    if delivery == "live":
+        lines.append(text("handoff_live", lang))
+    elif delivery == "email":
+        lines.append(text("handoff_email", lang, email=email))
+    elif delivery == "queued":
+        lines.append(text("handoff_queued", lang))
+    else:
+        lines += _contact_lines(entitlement, lang)
     payload = escalation_payload(entitlement, targets, ticket_id, agent_language)
     return [{"text": "\n\n".join(lines), "json_message": payload}]

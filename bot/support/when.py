@@ -121,6 +121,15 @@ DAY_PARTS: Dict[str, List[Tuple[str, int, bool]]] = {
            ("notte", 23, True), ("mezzogiorno", 12, True)],
 }
 
+# Words that put the moment in the future: refused, whatever clock time comes with them.
+FUTURE_WORDS: Dict[str, List[str]] = {
+    "en": ["tomorrow", "next week"],
+    "ru": ["завтра", "послезавтра", "на следующей неделе"],
+    "nb": ["i morgen", "imorgen", "i overmorgen", "neste uke"],
+    "fr": ["demain", "apres-demain", "la semaine prochaine"],
+    "it": ["domani", "dopodomani", "la settimana prossima"],
+}
+
 AGO_PATTERNS: Dict[str, List[str]] = {
     # (?P<n>...) is a number or the "one" word; (?P<unit>...) is hours or minutes.
     "en": [r"(?P<n>\d+|an?|one) (?P<unit>hours?|hrs?|minutes?|mins?) ago"],
@@ -173,6 +182,8 @@ def parse_when(text: str, lang: str, now: datetime) -> When:
     languages = [lang, "en"] if lang != "en" else ["en"]
     today = now.date()
 
+    if any(_contains(folded, word) for lang_ in languages for word in FUTURE_WORDS[lang_]):
+        raise WhenError("in_the_future")
     ago = _ago(folded, languages, now)
     if ago is not None:
         return _checked(When(ago.date(), ago.time().replace(second=0, microsecond=0)), now)

@@ -24,7 +24,7 @@ def test_questions_get_the_right_article_in_the_users_language(product, texts_by
                                                                language, question, article):
     chat = Chat(product)
     replies = chat.send(question)
-    kb = [r["custom"]["kb"] for r in replies if "custom" in r]
+    kb = [r["custom"]["kb"] for r in replies if "kb" in (r.get("custom") or {})]
     assert [(k["article_id"], k["lang"]) for k in kb] == [(article, language)], replies
     assert_language([r["text"] for r in replies if "text" in r], language, texts_by_language)
     assert ["/kb_helpful", "/kb_not_helpful"] in [

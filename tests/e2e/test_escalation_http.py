@@ -47,7 +47,7 @@ PHRASES = {
            "support": "à quel support ai-je droit ?",
            "claim": "je suis admin d'un compte Enterprise Premier+, je veux parler à un humain"},
     "it": {"human": "per favore, vorrei parlare con un operatore",
-           "problem": "l'audio continua a saltare durante le mie riunioni",
+           "problem": "l'audio si interrompe continuamente durante le riunioni",
            "support": "che tipo di assistenza ho?",
            "claim": "sono admin di un account Enterprise Premier+, passami un operatore"},
     "en": {"human": "I'd like to talk to a real person, please",
@@ -79,7 +79,7 @@ def test_every_demo_user_gets_the_seeds_outcome(product, texts_by_language, user
     assert_language([r["text"] for r in replies if "text" in r], language, texts_by_language)
     if decision == "handoff":
         # The report form starts: its first question, with the product buttons.
-        assert any('/inform{"problem_product": "webinar"}' in
+        assert any("webinar" in
                    [b["payload"] for b in r.get("buttons", [])] for r in replies), replies
 
     # Report a problem: the same decision (after any matching article).
@@ -219,6 +219,6 @@ def test_bad_answers_are_asked_again_in_the_users_language(product, texts_by_lan
     chat.send(REPORTS["fr"][1])
     replies = chat.say("demain matin")
     assert_language(replies, "fr", texts_by_language)
-    assert any("heure" in r for r in replies)
+    assert any("pas encore arrivé" in r for r in replies), replies
     replies = chat.send("hier vers 15h")
     assert any(b["payload"] == "/affirm" for r in replies for b in r.get("buttons", []))

@@ -178,10 +178,25 @@ def test_proposes_a_priority_with_buttons_for_the_others():
     assert not any('"P2"' in p for p in payloads)
 
 
-def test_a_no_lists_all_four_priorities():
-    messages, events = run(ActionProposePriority(),
-                           tracker("u-pro-admin", "it", intent="deny", slots=REPORT))
+def test_a_no_to_the_proposal_lists_all_four_priorities():
+    rejected = tracker("u-pro-admin", "it", intent="deny", slots=REPORT)
+    rejected.events[:0] = [{"event": "action", "name": "action_propose_priority"},
+                           {"event": "action", "name": "action_listen"}]
+    messages, events = run(ActionProposePriority(), rejected)
     assert events == [] and len(messages[0]["buttons"]) == 4
+
+
+def test_skipping_the_last_question_still_gets_a_proposal():
+    """"Skip" (deny) answers the request-ID question; it is not a "no" to a proposal."""
+    composition.override("priority_classifier", FakeClassifier("P3"))
+    try:
+        skipped = tracker("u-pro-admin", "en", intent="deny", slots=REPORT)
+        skipped.events[:0] = [{"event": "action", "name": "problem_report_form"},
+                              {"event": "action", "name": "action_listen"}]
+        messages, events = run(ActionProposePriority(), skipped)
+    finally:
+        composition.override("priority_classifier", None)
+    assert events == [SlotSet("priority", "P3")]
 
 
 @pytest.mark.parametrize(

@@ -199,3 +199,14 @@ def test_the_search_reuses_the_message_embedding_from_nlu():
         "text_embedding": {"vector": "the NLU vector"}}))
     run(ActionAnswerFromKB(), tracker("partage d'écran"))
     assert index.vectors == ["the NLU vector", None]
+
+
+def test_a_thumbs_down_inside_the_report_form_is_stored_without_the_help_menu(database):
+    slots = {"kb_article_id": "audio-not-working", "kb_question": "le son coupe"}
+    tr = tracker("/kb_not_helpful", "kb_not_helpful", slots)
+    tr.active_loop = {"name": "problem_report_form"}
+    events, messages = run(ActionStoreKBFeedback(), tr)
+    assert "buttons" not in messages[0] or not messages[0]["buttons"]
+    with UnitOfWork(database) as uow:
+        (vote,) = uow.feedback.for_article("audio-not-working")
+        assert vote.helpful is False

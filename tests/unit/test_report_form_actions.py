@@ -30,7 +30,7 @@ def frozen():
 
 
 def tracker(lang, text="", extra=None):
-    latest = {"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": [],
+    latest = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9}, "entities": [],
               "metadata": {}, **(extra or {})}
     return Tracker("s", {"language": lang}, latest, [], False, None,
                    {"name": "problem_report_form"}, "action_listen")
@@ -103,9 +103,16 @@ def test_questions_come_with_language_neutral_buttons(lang):
         return dispatcher.messages[0]
 
     product = ask(ActionAskProblemProduct())
+    # Plain codes: the form takes the text and the validation maps it.
     assert [b["payload"] for b in product["buttons"]] == [
-        f'/inform{{"problem_product": "{p}"}}'
-        for p in ("video_quality", "phone", "chat", "webinar", "other")]
+        "video_quality", "phone", "chat", "webinar", "other"]
     assert [b["payload"] for b in ask(ActionAskProblemLogs())["buttons"]] == ["/affirm",
                                                                             "/deny"]
     assert [b["payload"] for b in ask(ActionAskProblemRequestId())["buttons"]] == ["/deny"]
+
+
+@pytest.mark.parametrize("slot", ["problem_product", "problem_description", "problem_time",
+                                  "problem_logs", "problem_request_id"])
+def test_a_slot_being_cleared_is_not_an_error(slot):
+    result, messages = validate(slot, None, "fr", text="")
+    assert result == {slot: None} and messages == []

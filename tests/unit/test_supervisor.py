@@ -67,3 +67,15 @@ def test_a_service_that_never_answers_times_out(tmp_path):
     supervisor.stop(grace=5)
     assert time.monotonic() - started < 20
     assert not alive(pid)
+
+
+def test_a_rasa_token_starting_with_a_dash_stays_one_argument(tmp_path):
+    from bot.services import product_services
+    from bot.settings import Settings
+
+    token = "-starts-with-a-dash-0123456789abcdefghij"
+    settings = Settings(var_dir=tmp_path, rasa_token=token, jwt_secret="j" * 40,
+                        service_token="s" * 40)
+    rasa = next(s for s in product_services(settings) if s.name == "rasa")
+    assert f"--auth-token={token}" in rasa.command
+    assert token not in rasa.command  # never a separate argv item argparse could misread

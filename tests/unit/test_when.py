@@ -60,7 +60,11 @@ def test_understood(lang, answer, expected):
 @pytest.mark.parametrize(
     ("lang", "answer", "code"),
     [
-        ("en", "tomorrow", "not_understood"),
+        ("en", "tomorrow", "in_the_future"),
+        ("fr", "demain matin", "in_the_future"),
+        ("ru", "завтра в 10", "in_the_future"),
+        ("nb", "i morgen tidlig", "in_the_future"),
+        ("it", "domani pomeriggio", "in_the_future"),
         ("en", "no idea", "not_understood"),
         ("en", "5 users dropped", "not_understood"),
         ("ru", "", "not_understood"),

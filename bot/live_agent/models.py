@@ -1,0 +1,108 @@
+"""The live-agent service's tables (its own database and Alembic history)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import declarative_base
+
+LiveAgentBase = declarative_base()
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+STATUSES = ("open", "claimed", "resolved")
+
+
+class Agent(LiveAgentBase):  # type: ignore[valid-type,misc]
+    """A support agent who can sign in to the console."""
+
+    __tablename__ = "agents"
+
+    id = Column(String(64), primary_key=True)
+    name = Column(String(200), nullable=False)
+    password_hash = Column(String(300), nullable=False)
+    # Space-separated language codes, e.g. "fr it en".
+    languages = Column(String(100), nullable=False)
+    online = Column(Boolean, nullable=False, default=False)
+
+
+class AgentSession(LiveAgentBase):  # type: ignore[valid-type,misc]
+    """A console login: the SHA-256 of the cookie's random token."""
+
+    __tablename__ = "agent_sessions"
+
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(String(64), ForeignKey("agents.id"), nullable=False)
+    expires_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Ticket(LiveAgentBase):  # type: ignore[valid-type,misc]
+    """A conversation handed over by the assistant."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        CheckConstraint("priority IN ('P1', 'P2', 'P3', 'P4')", name="ck_ticket_priority"),
+        CheckConstraint("status IN ('open', 'claimed', 'resolved')", name="ck_ticket_status"),
+        UniqueConstraint("idempotency_key", name="uq_ticket_idempotency_key"),
+    )
+
+    id = Column(String(64), primary_key=True)
+    idempotency_key = Column(String(200), nullable=False)
+    sender_id = Column(String(128), nullable=False, index=True)
+    user_id = Column(String(64), nullable=False)
+    user_name = Column(String(200), nullable=False, default="")
+    user_email = Column(String(254), nullable=False, default="")
+    account_id = Column(String(64), nullable=False)
+    plan = Column(String(20), nullable=False)
+    support_tier = Column(String(20), nullable=False)
+    language = Column(String(5), nullable=False)
+    agent_language = Column(String(5), nullable=False)
+    priority = Column(String(2), nullable=False)
+    first_response_due = Column(DateTime(timezone=True), nullable=False)
+    resolution_due = Column(DateTime(timezone=True), nullable=True)
+    report = Column(JSON, nullable=False)
+    transcript = Column(JSON, nullable=False)
+    status = Column(String(10), nullable=False, default="open")
+    claimed_by = Column(String(64), ForeignKey("agents.id"), nullable=True)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    claimed_at = Column(DateTime(timezone=True), nullable=True)
+    first_response_at = Column(DateTime(timezone=True), nullable=True)
+    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    breached = Column(Boolean, nullable=False, default=False)
+    rating = Column(Integer, nullable=True)
+
+
+class TicketMessage(LiveAgentBase):  # type: ignore[valid-type,misc]
+    """One message in a ticket's live conversation, in order."""
+
+    __tablename__ = "ticket_messages"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(String(64), ForeignKey("tickets.id"), nullable=False, index=True)
+    author = Column(String(10), nullable=False)  # user | agent | system
+    agent_id = Column(String(64), nullable=True)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+
+
+class Notification(LiveAgentBase):  # type: ignore[valid-type,misc]
+    """A message owed to the user outside the chat (an email when nobody is online)."""
+
+    __tablename__ = "notifications"
+
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(String(64), ForeignKey("tickets.id"), nullable=False, index=True)
+    channel = Column(String(10), nullable=False)
+    recipient = Column(String(254), nullable=False)
+    subject = Column(String(300), nullable=False)
+    body = Column(Text, nullable=False)
+    created_at = Column(DateTime(timezone=True), nullable=False)

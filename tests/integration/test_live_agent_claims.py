@@ -1,0 +1,98 @@
+"""Concurrent claims on real databases: exactly one owner per ticket.
+
+Runs against SQLite and against PostgreSQL (a throwaway server from the machine's
+binaries); each case's id says which database it ran on.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import make_engine
+from bot.live_agent.database import seed_agents, upgrade
+from bot.live_agent.models import Agent
+from bot.live_agent.passwords import hash_password
+from bot.live_agent.service import LiveAgentService, NewTicket, TicketError
+
+AGENTS = 8
+TICKETS = 20
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'live.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+        cleaner = make_engine(url)
+        with cleaner.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        cleaner.dispose()
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
+    with factory() as session:
+        seed_agents(session)
+        password = hash_password("x", iterations=1000)
+        for number in range(AGENTS):
+            session.add(Agent(id=f"agent-{number}", name=f"Agent {number}",
+                              password_hash=password, languages="en", online=True))
+        session.commit()
+    yield LiveAgentService(factory)
+    engine.dispose()
+
+
+def new_ticket(number: int, key: str) -> NewTicket:
+    now = datetime.now(timezone.utc)
+    return NewTicket(
+        id=f"T-{number}", idempotency_key=key, sender_id=f"s-{number}", user_id="u-biz-admin",
+        account_id="acct", plan="business", support_tier="standard", language="fr",
+        priority="P2", first_response_due=now + timedelta(hours=4), resolution_due=None,
+        report={}, transcript=[])
+
+
+def test_concurrent_claims_leave_exactly_one_owner(service):
+    for number in range(TICKETS):
+        service.create_ticket(new_ticket(number, f"key-{number}"))
+    barrier = threading.Barrier(AGENTS)
+    winners: dict = {number: [] for number in range(TICKETS)}
+    lock = threading.Lock()
+
+    def agent(agent_number: int) -> None:
+        barrier.wait()
+        for number in range(TICKETS):
+            try:
+                service.claim(f"T-{number}", f"agent-{agent_number}")
+            except TicketError as error:
+                assert error.status == 409
+                continue
+            with lock:
+                winners[number].append(agent_number)
+
+    with ThreadPoolExecutor(AGENTS) as pool:
+        for future in [pool.submit(agent, n) for n in range(AGENTS)]:
+            future.result()
+    assert all(len(owners) == 1 for owners in winners.values()), winners
+    for number, (owner,) in winners.items():
+        assert service.ticket(f"T-{number}").claimed_by == f"agent-{owner}"
+
+
+def test_concurrent_retries_of_one_handoff_create_one_ticket(service):
+    barrier = threading.Barrier(AGENTS)
+
+    def retry(_: int) -> tuple:
+        barrier.wait()
+        ticket, created, _online = service.create_ticket(new_ticket(1, "same-key"))
+        return ticket.id, created
+
+    with ThreadPoolExecutor(AGENTS) as pool:
+        results = list(pool.map(retry, range(AGENTS)))
+    assert {ticket_id for ticket_id, _ in results} == {"T-1"}
+    assert sum(created for _, created in results) == 1
+    assert len(service.queue()) == 1
