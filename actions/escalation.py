@@ -6,16 +6,20 @@ verified (``actions.common.verified_user``); slots never carry them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import intent, language, now_for, verified_user
 from bot import composition
+from bot.handoff import hand_over
+from bot.live_agent.client import LiveAgentRefused
 from bot.messages import render, text
 from bot.support.policy import HANDOFF, SELF_SERVICE, entitlement
 from bot.support.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
@@ -43,6 +47,43 @@ def _account_unavailable(dispatcher: CollectingDispatcher, lang: str) -> List[Ev
                           text("esc_resources", lang, **links)]),
         json_message=escalation_payload(entitlement(None)))
     return [SlotSet(DECISION_SLOT, SELF_SERVICE)]
+
+
+def transcript(tracker: Tracker, limit: int = 60) -> List[Dict[str, Any]]:
+    """The conversation so far, for the agent: who said what, and when."""
+    lines = []
+    for event in tracker.events:
+        kind = event.get("event")
+        text_said = event.get("text")
+        if kind in ("user", "bot") and text_said:
+            lines.append({"from": "user" if kind == "user" else "assistant",
+                          "text": str(text_said)[:2000], "at": event.get("timestamp")})
+    return lines[-limit:]
+
+
+def ticket_payload(tracker: Tracker, user: Any, due: Any, lang: str) -> Dict[str, Any]:
+    """The live-agent ticket for the completed report.
+
+    The ticket id derives from the conversation, the report and the priority, so a
+    retried completion is the same ticket (and the same idempotency key).
+    """
+    report = {slot.removeprefix("problem_"): tracker.get_slot(slot)
+              for slot in REPORT_SLOTS if slot != "problem_description_vector"}
+    fingerprint = json.dumps([tracker.sender_id, report, due.priority], sort_keys=True,
+                             default=str)
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()
+    return {
+        "id": f"T-{digest[:10].upper()}",
+        "idempotency_key": f"{tracker.sender_id}:{digest[:32]}",
+        "sender_id": tracker.sender_id,
+        "user_id": user.user_id, "user_name": user.name, "user_email": user.email,
+        "account_id": user.account_id, "plan": user.plan,
+        "support_tier": user.support_tier, "language": lang, "priority": due.priority,
+        "first_response_due": due.first_response_due.isoformat(),
+        "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
+        "report": report,
+        "transcript": transcript(tracker),
+    }
 
 
 def clear_report() -> List[EventType]:
@@ -171,9 +212,25 @@ class ActionCompleteHandoff(Action):
             return [SlotSet(DECISION_SLOT, decision.decision), *clear_report()]
         due = targets(priority, decision.resolution_targets, now_for(tracker))
         product = tracker.get_slot("problem_product") or "other"
-        for message in handoff_complete_messages(decision, due, product, lang):
+        ticket = ticket_payload(tracker, user, due, lang)
+        try:
+            delivery, agent_language = hand_over(
+                ticket, ticket["idempotency_key"], tracker.sender_id,
+                composition.live_agent_client(), composition.unit_of_work)
+        except LiveAgentRefused:
+            logger.exception("live-agent service refused ticket %s", ticket["id"])
+            dispatcher.utter_message(**render("handoff_failed", lang))
+            return []
+        for message in handoff_complete_messages(
+                decision, due, product, lang, ticket_id=ticket["id"],
+                agent_language=agent_language, delivery=delivery,
+                email=user.email if user else ""):
             dispatcher.utter_message(**message)
-        return clear_report()
+        events: List[EventType] = [*clear_report(), SlotSet("last_ticket_id", ticket["id"])]
+        if delivery in ("live", "queued"):
+            # The agent takes over: the assistant stays silent until the ticket is resolved.
+            events.append(ConversationPaused())
+        return events
 
 
 class ActionCancelReport(Action):

@@ -73,6 +73,16 @@ def priority_classifier() -> Any:
     return trained_classifier(get_settings().var_dir / "priority-classifier.npz")
 
 
+def live_agent_client() -> Any:
+    """The live-agent service's client (service token, short timeout)."""
+    if "live_agent_client" in _overrides:
+        return _overrides["live_agent_client"]
+    from bot.live_agent.client import LiveAgentClient
+
+    settings = get_settings()
+    return LiveAgentClient(settings.web_url, settings.service_token, timeout=3.0)
+
+
 def kb_searcher() -> Any:
     """Returns the KB searcher (reloads rebuilt indexes by itself)."""
     if "kb_searcher" in _overrides:

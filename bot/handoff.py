@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, List, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import Base, utcnow
@@ -72,6 +72,13 @@ class HandoffRepository:
         return self._session.execute(
             select(Handoff).where(Handoff.sender_id == sender_id, Handoff.status != RESUMED)
             .order_by(Handoff.created_at.desc()).limit(1)).scalar_one_or_none()
+
+    def mark_resumed(self, ticket_id: str) -> bool:
+        """Marks a handoff as back with the assistant; True for the one caller that did."""
+        result = self._session.execute(
+            update(Handoff).where(Handoff.ticket_id == ticket_id, Handoff.status != RESUMED)
+            .values(status=RESUMED).execution_options(synchronize_session=False))
+        return result.rowcount == 1
 
     def latest(self, sender_id: str) -> Optional[Handoff]:
         """The conversation's most recent handoff."""

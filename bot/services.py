@@ -80,4 +80,15 @@ def product_services(settings: Settings) -> List[Service]:
             "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
         },
     )
-    return [actions, rasa]
+    live_agent = Service(
+        name="live-agent",
+        command=[python, "-m", "bot.live_agent", "--port", str(settings.web_port)],
+        health_url=f"{settings.web_url}/health",
+        urls={
+            "agent console (demo agents: data/demo/agents.yml)": f"{settings.web_url}/console",
+            "live-agent API (service token or agent login)": f"{settings.web_url}/api/tickets",
+        },
+    )
+    services = [actions, rasa]
+    # Where the live-agent service runs elsewhere, HELPBOT_START_LIVE_AGENT=false.
+    return [live_agent, *services] if settings.start_live_agent else services

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", env=["HELPBOT_DATABASE_URL", "DATABASE_URL"])
     # The live-agent service's own database (it may be the same server).
     live_agent_database_url: str = ""
+    # `python -m bot run` starts the live-agent service unless it runs elsewhere.
+    start_live_agent: bool = True
 
     # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
     rasa_token: str = ""

@@ -41,3 +41,23 @@ class ChatGate:
                     "this conversation was started by someone else; start a new one "
                     "with a new sender id")
         return identity
+
+    def owner_of(self, authorization: Optional[str], sender_id: str) -> Identity:
+        """The verified identity, if it owns an existing conversation (no new claim).
+
+        Raises:
+            BadChatRequest: 401 for a bad token, 404 for an unknown conversation,
+                403 for someone else's.
+        """
+        try:
+            identity = identity_from_authorization(authorization, self.jwt_secret)
+        except InvalidToken as error:
+            raise BadChatRequest(401, "invalid_token", str(error)) from None
+        with self.unit_of_work() as uow:
+            owner = uow.conversations.owner(sender_id)
+        if owner is None:
+            raise BadChatRequest(404, "no_such_conversation", "no conversation with this id")
+        if owner != identity.owner:
+            raise BadChatRequest(403, "conversation_owned_by_another_identity",
+                                 "this conversation was started by someone else")
+        return identity

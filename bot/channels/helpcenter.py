@@ -4,6 +4,10 @@ Same body and reply list as Rasa's REST channel (``sender``, ``message``, ``meta
 but bad input gets a JSON error instead of a silent empty reply, and a failure inside
 the assistant is reported as 503 so that the widget can retry.
 
+``GET /webhooks/helpcenter/updates?sender=...&after=N`` is the widget's poll during a
+live handoff: the agent's messages, the handoff's state, and the assistant's replies
+once the agent resolves the ticket (``bot.channels.live_relay``).
+
 ``Authorization: Bearer <JWT>`` identifies a signed-in user; no header means a guest,
 and a bad or expired token is refused with 401 (``bot.channels.gate``). The verified
 identity goes into the message metadata under ``bot.identity.IDENTITY_KEY``; a value
@@ -14,13 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Optional
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels import live_relay
 from bot.channels.gate import ChatGate
 from bot.channels.validation import BadChatRequest, parse_chat_request
 from bot.identity import with_identity
@@ -58,6 +64,43 @@ class HelpCenterInput(InputChannel):
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.listener("after_server_start")
+        async def start_outbox(app: Any, loop: Any) -> None:
+            app.add_task(deliver_outbox_forever())
+
+        @webhook.route("/updates", methods=["GET"])
+        async def updates(request: Request) -> HTTPResponse:
+            sender = request.args.get("sender", "")
+            try:
+                after = int(request.args.get("after", "0"))
+            except ValueError:
+                after = -1
+            if not sender or len(sender) > 128 or after < 0:
+                return response.json({"error": "invalid_request",
+                                      "detail": "'sender' and a non-negative 'after' "
+                                                "are required"}, status=400)
+            loop = asyncio.get_running_loop()
+            try:
+                await loop.run_in_executor(None, self.gate().owner_of,
+                                           request.headers.get("Authorization"), sender)
+            except BadChatRequest as error:
+                return response.json(error.as_json(), status=error.status)
+
+            async def resume(sender_id: str) -> List[Dict[str, Any]]:
+                return await resume_assistant(request.app.ctx.agent, sender_id)
+
+            from bot import composition
+
+            try:
+                state = await live_relay.updates(sender, after,
+                                                 composition.live_agent_client(),
+                                                 composition.unit_of_work, resume)
+            except live_relay.LiveAgentUnavailable:
+                return response.json({"error": "live_agent_unavailable",
+                                      "detail": "the support system is not reachable; "
+                                                "retrying is safe"}, status=503)
+            return response.json(state)
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
@@ -71,6 +114,7 @@ class HelpCenterInput(InputChannel):
                            if error.status == 401 else None)
                 return response.json(error.as_json(), status=error.status, headers=headers)
             metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
+            await relay_to_agent(chat.sender, chat.message)
 
             collector = CollectingOutputChannel()
             try:
@@ -93,3 +137,49 @@ class HelpCenterInput(InputChannel):
             return response.json(collector.messages)
 
         return webhook
+
+
+async def relay_to_agent(sender_id: str, text: str) -> None:
+    """During a live handoff, passes the message to the agent (or the outbox)."""
+    from bot import composition
+
+    try:
+        await asyncio.get_running_loop().run_in_executor(
+            None, live_relay.relay_if_live, sender_id, text, time.time_ns(),
+            composition.live_agent_client(), composition.unit_of_work)
+    except Exception:  # the message still reaches the tracker; the agent sees it there
+        logger.exception("helpcenter: could not relay a message from %s", sender_id)
+
+
+async def resume_assistant(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
+    """Unpauses the conversation and runs ``action_after_handoff``; returns its replies."""
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.shared.core.events import ConversationResumed
+
+    processor = agent.processor
+    collector = CollectingOutputChannel()
+    tracker = await processor.fetch_tracker_and_update_session(sender_id, collector)
+    tracker.update(ConversationResumed())
+    await processor.save_tracker(tracker)
+    await processor.execute_action(
+        sender_id, "action_after_handoff", collector, processor.nlg,
+        PolicyPrediction.for_action_name(processor.domain, "action_after_handoff"))
+    return collector.messages
+
+
+async def deliver_outbox_forever(interval: float = 1.0) -> None:
+    """Delivers queued live-agent requests while the server runs."""
+    from datetime import datetime, timezone
+
+    from bot import composition
+    from bot.handoff import deliver_pending
+
+    loop = asyncio.get_running_loop()
+    while True:
+        try:
+            await loop.run_in_executor(
+                None, deliver_pending, composition.unit_of_work,
+                composition.live_agent_client(), lambda: datetime.now(timezone.utc))
+        except Exception:  # keep delivering; a bad round must not stop the loop
+            logger.exception("helpcenter: outbox delivery round failed")
+        await asyncio.sleep(interval)

@@ -60,14 +60,12 @@ async def updates(sender_id: str, after: int, client: LiveAgentClient,
         # Not created yet (still in the outbox): nothing to show.
         return {"handoff": {**state, "status": "queued"}, "messages": [], "replies": []}
     replies: List[Dict[str, Any]] = []
-    if ticket.get("status") == "resolved" and state["status"] != RESUMED:
-        with unit_of_work() as uow:
-            row = uow.handoffs.latest(sender_id)
-            first = row is not None and row.status != RESUMED
-            if first:
-                row.status = RESUMED
-        if first:  # exactly one caller resumes the assistant
-            replies = await resume(sender_id)
+    if ticket.get("status") == "resolved":
+        if state["status"] != RESUMED:
+            with unit_of_work() as uow:
+                first = uow.handoffs.mark_resumed(state["ticket_id"])
+            if first:  # one conditional update: exactly one caller resumes the assistant
+                replies = await resume(sender_id)
         state["status"] = RESUMED
     elif ticket.get("claimed_by"):
         state["status"] = "with_agent"

@@ -47,6 +47,8 @@ class TicketIn(BaseModel):
     resolution_due: Optional[datetime] = None
     report: Dict[str, Any] = Field(default_factory=dict)
     transcript: List[Dict[str, Any]] = Field(default_factory=list)
+    # Also sent as the Idempotency-Key header; the header is what counts.
+    idempotency_key: Optional[str] = None
 
 
 class MessageIn(BaseModel):
@@ -124,8 +126,9 @@ def create_app(service: LiveAgentService, service_token: str,
     def create_ticket(body: TicketIn, response: Response,
                       idempotency_key: str = Header(..., max_length=200),
                       who: Principal = Depends(service_only)) -> Dict[str, Any]:
+        fields = body.dict(exclude={"idempotency_key"})
         ticket, created, online = service.create_ticket(NewTicket(
-            idempotency_key=idempotency_key, **body.dict()))
+            idempotency_key=idempotency_key, **fields))
         response.status_code = 201 if created else 200
         return {**ticket.as_json(details=False), "agents_online": online}
 

@@ -18,13 +18,21 @@ from bot.settings import Settings
 from tests.conftest import PROJECT_ROOT, free_port
 
 
-@pytest.fixture(scope="session")
-def product(trained_model, tmp_path_factory):
-    """Runs `python -m bot run`, as `make run` does, and stops it with Ctrl-C (SIGINT)."""
-    var_dir = tmp_path_factory.mktemp("var")
+class Running:
+    """The running product's settings (attribute access), and its environment."""
+
+    def __init__(self, settings, env):
+        self.settings, self.env = settings, env
+
+    def __getattr__(self, name):
+        return getattr(self.settings, name)
+
+
+def running_product(var_dir, model, **extra_env):
+    """Runs `python -m bot run`, as `make run` does; stops it with Ctrl-C (SIGINT)."""
     env = dict(os.environ, HELPBOT_RASA_PORT=str(free_port()),
-               HELPBOT_ACTIONS_PORT=str(free_port()), HELPBOT_VAR_DIR=str(var_dir),
-               HELPBOT_MODEL_PATH=str(trained_model))
+               HELPBOT_ACTIONS_PORT=str(free_port()), HELPBOT_WEB_PORT=str(free_port()),
+               HELPBOT_VAR_DIR=str(var_dir), HELPBOT_MODEL_PATH=str(model), **extra_env)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -36,13 +44,23 @@ def product(trained_model, tmp_path_factory):
             break
     assert "helpbot is running" in "".join(output), "".join(output)
     settings = Settings(rasa_port=int(env["HELPBOT_RASA_PORT"]),
-                        actions_port=int(env["HELPBOT_ACTIONS_PORT"]), var_dir=var_dir)
-    yield settings
+                        actions_port=int(env["HELPBOT_ACTIONS_PORT"]),
+                        web_port=int(env["HELPBOT_WEB_PORT"]), var_dir=var_dir)
+    yield Running(settings, env)
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
-    for port in (settings.rasa_port, settings.actions_port):
+    ports = [settings.rasa_port, settings.actions_port]
+    if env.get("HELPBOT_START_LIVE_AGENT", "true") != "false":
+        ports.append(settings.web_port)
+    for port in ports:
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+
+
+@pytest.fixture(scope="session")
+def product(trained_model, tmp_path_factory):
+    """The whole product, for every end-to-end test."""
+    yield from running_product(tmp_path_factory.mktemp("var"), trained_model)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,11 @@ def sqlite_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("HELPBOT_VAR_DIR", str(tmp_path))
     composition.get_settings.cache_clear()
     composition._engine.cache_clear()
+    from bot.db import make_engine, upgrade
+
+    engine = make_engine(composition.get_settings().database_url)
+    upgrade(engine)  # as `python -m bot db upgrade` does
+    engine.dispose()
     yield composition.session_factory()
     composition._engine.cache_clear()
     composition.get_settings.cache_clear()

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import (
@@ -21,6 +21,7 @@ from bot import composition
 from bot.identity import GUEST, IDENTITY_KEY, Identity, with_identity
 from bot.support.classifier import Prediction
 from tests.conftest import LANGUAGES, TEST_SECRET
+from tests.fakes import FakeLiveAgent
 
 SENDER = "conversation-1"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
@@ -57,6 +58,14 @@ def frozen(demo_database):
     composition.override("clock", lambda: NOW)
     yield
     composition.override("clock", None)
+
+
+@pytest.fixture(autouse=True)
+def live_agent():
+    service = FakeLiveAgent(online=True, agent_language="en")
+    composition.override("live_agent_client", service)
+    yield service
+    composition.override("live_agent_client", None)
 
 
 # The seeds' outcome for every demo user.
@@ -210,17 +219,54 @@ def test_skipping_the_last_question_still_gets_a_proposal():
     ],
 )
 def test_completed_request_carries_priority_targets_and_due_times(
-        user_id, priority, first, resolution, due, resolution_due):
+        user_id, priority, first, resolution, due, resolution_due, live_agent):
     messages, events = run(ActionCompleteHandoff(), tracker(
         user_id, "en", intent="affirm", slots={**REPORT, "priority": priority}))
     payload = escalation(messages)
+    (ticket,) = live_agent.tickets.values()
     assert (payload["decision"], payload["priority"], payload["first_response_hours"],
-            payload["resolution_hours"], payload["ticket_id"]) == (
-        "handoff", priority, first, resolution, None)
-    assert due in messages[0]["text"]
+            payload["resolution_hours"], payload["ticket_id"], payload["agent_language"]) == (
+        "handoff", priority, first, resolution, ticket["id"], "en")
+    assert ticket["user_id"] == user_id and ticket["priority"] == priority
+    assert ticket["report"]["description"] == "attendees cannot join"
+    assert ticket["transcript"] == [{"from": "user", "text": "I want to talk to a person",
+                                     "at": None}]
+    assert due in messages[0]["text"] and ticket["id"] in messages[0]["text"]
     if resolution_due:
         assert resolution_due in messages[0]["text"]
     assert SlotSet("problem_description", None) in events
+    assert SlotSet("last_ticket_id", ticket["id"]) in events
+    assert ConversationPaused() in events
+
+
+def test_a_retried_completion_is_the_same_ticket(live_agent):
+    done = tracker("u-biz-admin", "fr", intent="affirm", slots={**REPORT, "priority": "P2"})
+    first, _ = run(ActionCompleteHandoff(), done)
+    again, _ = run(ActionCompleteHandoff(), done)
+    assert len(live_agent.tickets) == 1
+    assert escalation(first)["ticket_id"] == escalation(again)["ticket_id"]
+
+
+def test_nobody_online_means_an_email_answer_and_no_pause(live_agent):
+    live_agent.online = False
+    messages, events = run(ActionCompleteHandoff(), tracker(
+        "u-ent-plus", "ru", intent="affirm", slots={**REPORT, "priority": "P1"}))
+    assert "a.volkov@meridianpacific.example" in messages[0]["text"]
+    assert "на английском" in messages[0]["text"]  # no Russian-speaking agents
+    assert ConversationPaused() not in events
+
+
+def test_service_down_queues_the_ticket_and_still_registers_it(live_agent):
+    live_agent.up = False
+    messages, events = run(ActionCompleteHandoff(), tracker(
+        "u-pro-admin", "nb", intent="affirm", slots={**REPORT, "priority": "P3"}))
+    payload = escalation(messages)
+    assert payload["ticket_id"] and payload["ticket_id"] in messages[0]["text"]
+    assert "lagret" in messages[0]["text"]
+    with composition.unit_of_work() as uow:
+        (queued,) = uow.outbox.pending()
+        assert queued.kind == "create_ticket" and queued.payload["id"] == payload["ticket_id"]
+    assert ConversationPaused() in events
 
 
 def test_due_times_are_shown_in_the_users_time_zone():

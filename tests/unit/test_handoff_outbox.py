@@ -8,44 +8,10 @@ import pytest
 
 from bot import composition
 from bot.handoff import deliver_pending, hand_over, relay_user_message
-from bot.live_agent.client import LiveAgentRefused, LiveAgentUnavailable
+from bot.live_agent.client import LiveAgentRefused
+from tests.fakes import FakeLiveAgent as FakeService
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
-
-
-class FakeService:
-    """Stands in for the live-agent HTTP API."""
-
-    def __init__(self, online=True, agent_language="fr"):
-        self.up = True
-        self.refuse = False
-        self.online = online
-        self.agent_language = agent_language
-        self.tickets = {}
-        self.messages = []
-        self.ratings = []
-
-    def _check(self):
-        if not self.up:
-            raise LiveAgentUnavailable("down")
-        if self.refuse:
-            raise LiveAgentRefused("422")
-
-    def create_ticket(self, ticket, key):
-        self._check()
-        self.tickets.setdefault(key, ticket)
-        return {"id": self.tickets[key]["id"], "agents_online": self.online,
-                "agent_language": self.agent_language}
-
-    def post_user_message(self, ticket_id, text):
-        self._check()
-        self.messages.append((ticket_id, text))
-        return {"id": len(self.messages)}
-
-    def rate(self, ticket_id, rating):
-        self._check()
-        self.ratings.append((ticket_id, rating))
-        return {}
 
 
 def ticket(number=1):
@@ -90,7 +56,7 @@ def test_service_down_then_back_delivers_exactly_once_in_order(uow):
     assert deliver_pending(uow, service, lambda: clock[0]) == 3
     assert deliver_pending(uow, service, lambda: clock[0]) == 0
     assert list(service.tickets) == ["k1"]
-    assert service.messages == [("T-1", "hello?"), ("T-1", "still there?")]
+    assert service.posted == [("T-1", "hello?"), ("T-1", "still there?")]
     # Later messages go straight through again.
     assert relay_user_message("T-1", "thanks", "m3", service, uow) is True
 

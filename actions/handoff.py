@@ -1,0 +1,71 @@
+"""After a live agent: the assistant resumes, asks for a rating, and stores it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import entity, language
+from bot import composition
+from bot.live_agent.client import LiveAgentRefused, LiveAgentUnavailable
+from bot.messages import render
+
+logger = logging.getLogger(__name__)
+
+TICKET_SLOT = "last_ticket_id"
+RATING_WORDS = {
+    "1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "one": 1, "two": 2, "three": 3, "four": 4,
+    "five": 5, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "пятёрку": 5,
+    "пятерку": 5, "en": 1, "to": 2, "tre": 3, "fire": 4, "firer": 4, "fem": 5, "un": 1,
+    "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "uno": 1, "due": 2, "quattro": 4,
+    "cinque": 5,
+}
+
+
+class ActionAfterHandoff(Action):
+    """Run by the help-center channel when the agent resolves the ticket."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_after_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Says the assistant is back and asks for a 1-5 rating."""
+        ticket_id = tracker.get_slot(TICKET_SLOT) or ""
+        dispatcher.utter_message(**render("after_handoff", language(tracker),
+                                          ticket_id=ticket_id))
+        # Executed outside a user turn: listen next, so the rating rule applies.
+        return [ActionExecuted("action_listen")]
+
+
+class ActionStoreRating(Action):
+    """Stores the 1-5 satisfaction rating on the ticket the agent resolved."""
+
+    def name(self) -> str:
+        """Returns the action's name, as listed in the domain."""
+        return "action_store_rating"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[EventType]:
+        """Sends the rating to the live-agent service (or the outbox) and thanks."""
+        lang = language(tracker)
+        ticket_id = tracker.get_slot(TICKET_SLOT)
+        rating = RATING_WORDS.get((entity(tracker, "rating") or "").strip().lower())
+        if not ticket_id or rating is None:
+            dispatcher.utter_message(**render("rating_nothing_to_rate", lang))
+            return []
+        try:
+            composition.live_agent_client().rate(ticket_id, rating)
+        except LiveAgentUnavailable:
+            with composition.unit_of_work() as uow:
+                uow.outbox.add("rating", f"rating:{ticket_id}",
+                               {"ticket_id": ticket_id, "rating": rating})
+        except LiveAgentRefused:
+            logger.exception("rating of %s refused", ticket_id)
+        dispatcher.utter_message(**render("rating_thanks", lang))
+        return [SlotSet(TICKET_SLOT, None)]

@@ -1,0 +1,76 @@
+"""After the agent: the rating request and the stored rating, rasa-sdk style."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActionExecuted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import ActionAfterHandoff, ActionStoreRating
+from bot import composition
+from tests.conftest import LANGUAGES
+from tests.fakes import FakeLiveAgent
+
+
+@pytest.fixture()
+def live_agent(demo_database):
+    service = FakeLiveAgent()
+    composition.override("live_agent_client", service)
+    yield service
+    composition.override("live_agent_client", None)
+
+
+def tracker(lang="en", slots=None, entities=()):
+    latest = {"text": "/rate", "intent": {"name": "rate", "confidence": 1.0},
+              "entities": list(entities)}
+    return Tracker("s-1", {"language": lang, **(slots or {})}, latest, [], False, None, {},
+                   "action_listen")
+
+
+def run(action, tr):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tr, {}))
+    return dispatcher.messages, events
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_assistant_comes_back_and_asks_for_a_rating(lang):
+    messages, events = run(ActionAfterHandoff(), tracker(lang, {"last_ticket_id": "T-1"}))
+    assert "T-1" in messages[0]["text"]
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        f'/rate{{"rating": "{n}"}}' for n in range(1, 6)]
+    assert events == [ActionExecuted("action_listen")]
+
+
+@pytest.mark.parametrize(("value", "stored"), [("5", 5), ("1", 1), ("four", 4), ("пять", 5),
+                                               ("quattro", 4)])
+def test_the_rating_is_stored_on_the_ticket(live_agent, value, stored):
+    messages, events = run(ActionStoreRating(), tracker(
+        "en", {"last_ticket_id": "T-1"}, [{"entity": "rating", "value": value}]))
+    assert live_agent.ratings == [("T-1", stored)]
+    assert events == [SlotSet("last_ticket_id", None)]
+    assert "Thanks for the rating" in messages[0]["text"]
+
+
+def test_a_rating_while_the_service_is_down_waits_in_the_outbox(live_agent):
+    live_agent.up = False
+    run(ActionStoreRating(), tracker("fr", {"last_ticket_id": "T-1"},
+                                     [{"entity": "rating", "value": "3"}]))
+    with composition.unit_of_work() as uow:
+        (queued,) = uow.outbox.pending()
+        assert (queued.kind, queued.payload) == ("rating", {"ticket_id": "T-1", "rating": 3})
+
+
+@pytest.mark.parametrize(("slots", "entities"), [
+    ({}, [{"entity": "rating", "value": "5"}]),
+    ({"last_ticket_id": "T-1"}, [{"entity": "rating", "value": "9"}]),
+    ({"last_ticket_id": "T-1"}, []),
+])
+def test_nothing_to_rate(live_agent, slots, entities):
+    messages, events = run(ActionStoreRating(), tracker("it", slots, entities))
+    assert live_agent.ratings == [] and events == []
+    assert "Non c'è nessuna richiesta" in messages[0]["text"] or "Al momento" in messages[0][
+        "text"]
