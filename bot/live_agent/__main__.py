@@ -32,7 +32,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     app = create_app(LiveAgentService(factory), settings.service_token,
                      secure_cookies=settings.environment == "production")
     uvicorn.run(app, host=settings.host, port=args.port or settings.web_port,
-                log_level="warning")
+                # No websockets here (and Rasa pins an old websockets uvicorn cannot use).
+                ws="none", log_level="warning")
     return 0
 
 
