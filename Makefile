@@ -56,6 +56,7 @@ run: $(MODEL) $(KB_INDEX)
 	$(PY) -m bot run
 
 test: $(MODEL) $(KB_INDEX)
+	@bash scripts/ensure-chromium.sh
 	$(PY) -m pytest
 
 lint: $(INSTALLED)
