@@ -168,26 +168,44 @@ def product_without_live_agent(trained_model, tmp_path_factory):
                                HELPBOT_START_LIVE_AGENT="false")
 
 
+def start_live_agent(product):
+    process = subprocess.Popen([sys.executable, "-m", "bot.live_agent"], cwd=PROJECT_ROOT,
+                               env=product.env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+
+    def healthy():
+        try:
+            return requests.get(f"{product.web_url}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    up, _ = wait_for(healthy, timeout=60, interval=0.5)
+    assert up, "the live-agent service did not start"
+    return process
+
+
+def stop(process):
+    process.send_signal(signal.SIGINT)
+    process.wait(timeout=30)
+
+
 def test_a_handoff_while_the_service_is_down_arrives_exactly_once(product_without_live_agent):
     product = product_without_live_agent
+    # Running, then stopped: the handoff happens while it is down.
+    stop(start_live_agent(product))
     chat, payload, replies = hand_off(product, "u-ent-admin", "en", REPORT_EN)
     ticket_id = payload["ticket_id"]
     assert ticket_id and any(ticket_id in r.get("text", "") for r in replies)
     assert any("saved and will be passed on" in r.get("text", "") for r in replies)
     assert chat.send("are you there?") == []  # queued for the agent too
 
-    service = subprocess.Popen([sys.executable, "-m", "bot.live_agent"], cwd=PROJECT_ROOT,
-                               env=product.env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.STDOUT)
+    service = start_live_agent(product)  # restarted
     try:
         bot = {"Authorization": f"Bearer {product.service_token}"}
 
         def delivered():
-            try:
-                queue = requests.get(f"{product.web_url}/api/tickets", headers=bot,
-                                     timeout=5).json()
-            except requests.RequestException:
-                return None
+            queue = requests.get(f"{product.web_url}/api/tickets", headers=bot,
+                                 timeout=5).json()
             return [t for t in queue if t["id"] == ticket_id]
 
         found, _ = wait_for(delivered, timeout=90, interval=1.0)
@@ -202,8 +220,7 @@ def test_a_handoff_while_the_service_is_down_arrives_exactly_once(product_withou
         assert len(requests.get(f"{product.web_url}/api/tickets/{ticket_id}/messages",
                                 headers=bot, timeout=5).json()) == 1
     finally:
-        service.send_signal(signal.SIGINT)
-        service.wait(timeout=30)
+        stop(service)
 
 
 def test_the_console_never_inserts_text_as_html():
