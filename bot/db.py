@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
@@ -28,6 +28,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def as_utc(moment: Any) -> Any:
+    """Makes a stored time timezone-aware: SQLite returns naive datetimes, all UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
 def make_engine(url: str) -> Engine:
     """Creates an engine; SQLite gets a parent folder and waits on locks instead of failing."""
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
@@ -36,11 +43,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
 
 
-def _alembic_config(engine: Engine):
+def _alembic_config(engine: Engine, migrations: Path = MIGRATIONS_DIR):
     from alembic.config import Config
 
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("script_location", str(migrations))
     config.attributes["engine"] = engine
     return config
 
@@ -49,14 +56,19 @@ def _alembic_config(engine: Engine):
 UNVERSIONED_BASELINE = ("0001_initial", "kb_feedback")
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrates the database to ``revision`` (the latest by default)."""
+def upgrade(engine: Engine, revision: str = "head",
+            migrations: Path = MIGRATIONS_DIR) -> None:
+    """Migrates the database to ``revision`` (the latest by default).
+
+    ``migrations`` picks another Alembic history (the live-agent service has its own).
+    """
     from alembic import command
     from sqlalchemy import inspect
 
-    config = _alembic_config(engine)
+    config = _alembic_config(engine, migrations)
     baseline, table = UNVERSIONED_BASELINE
-    if current_revision(engine) is None and inspect(engine).has_table(table):
+    adopt = migrations == MIGRATIONS_DIR and current_revision(engine) is None
+    if adopt and inspect(engine).has_table(table):
         command.stamp(config, baseline)
     command.upgrade(config, revision)
 

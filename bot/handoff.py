@@ -8,13 +8,13 @@ in order, with retries, by ``deliver_pending`` (the ``outbox`` process of ``make
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional
 
 from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import Session
 
-from bot.db import Base, utcnow
+from bot.db import Base, as_utc, utcnow
 from bot.live_agent.client import LiveAgentClient, LiveAgentRefused, LiveAgentUnavailable
 
 logger = logging.getLogger(__name__)
@@ -116,11 +116,6 @@ class OutboxRepository:
             .order_by(OutboxItem.id)).scalars())
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes; every stored time is UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def send(client: LiveAgentClient, kind: str, payload: dict, idempotency_key: str) -> Any:
     """Performs one outbox request against the service."""
     if kind == "create_ticket":
@@ -142,7 +137,7 @@ def deliver_pending(unit_of_work: Callable[[], Any], client: LiveAgentClient,
     delivered = 0
     with unit_of_work() as uow:
         for item in uow.outbox.next_batch(limit):
-            if _aware(item.next_attempt_at) > now():
+            if as_utc(item.next_attempt_at) > now():
                 break  # backing off: nothing behind it may overtake it
             try:
                 send(client, item.kind, item.payload, item.idempotency_key)

@@ -21,13 +21,9 @@ DEMO_AGENTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "agents.ym
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrates the service's tables to ``revision``."""
-    from alembic import command
-    from alembic.config import Config
+    from bot import db
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.attributes["engine"] = engine
-    command.upgrade(config, revision)
+    db.upgrade(engine, revision, MIGRATIONS_DIR)
 
 
 def load_demo_agents(path: Path = DEMO_AGENTS) -> List[Dict[str, Any]]:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.db import as_utc
 from bot.live_agent.models import (
     PRIORITIES,
     Agent,
@@ -98,21 +99,14 @@ class TicketView:
         return data
 
 
-def _aware(moment: Any) -> Any:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
-
-
 def _view(ticket: Ticket, details: bool = True) -> TicketView:
     return TicketView(
         id=ticket.id, sender_id=ticket.sender_id, user_id=ticket.user_id,
         user_name=ticket.user_name, account_id=ticket.account_id, plan=ticket.plan,
         support_tier=ticket.support_tier, language=ticket.language,
         agent_language=ticket.agent_language, priority=ticket.priority, status=ticket.status,
-        claimed_by=ticket.claimed_by, first_response_due=_aware(ticket.first_response_due),
-        resolution_due=_aware(ticket.resolution_due), created_at=_aware(ticket.created_at),
+        claimed_by=ticket.claimed_by, first_response_due=as_utc(ticket.first_response_due),
+        resolution_due=as_utc(ticket.resolution_due), created_at=as_utc(ticket.created_at),
         breached=bool(ticket.breached), rating=ticket.rating,
         report=dict(ticket.report or {}) if details else {},
         transcript=list(ticket.transcript or []) if details else [],
@@ -299,7 +293,7 @@ class LiveAgentService:
     def _message_json(message: TicketMessage, names: Dict[str, str]) -> Dict[str, Any]:
         return {"id": message.id, "author": message.author, "text": message.body,
                 "agent_name": names.get(message.agent_id or "", None),
-                "at": _aware(message.created_at).isoformat()}
+                "at": as_utc(message.created_at).isoformat()}
 
     def resolve(self, ticket_id: str, agent_id: str) -> TicketView:
         """Closes a ticket its owner has answered."""
@@ -359,7 +353,7 @@ class LiveAgentService:
             return None
         with self._sessions() as session:
             row = session.get(AgentSession, _hash(token))
-            if row is None or _aware(row.expires_at) < self._clock():
+            if row is None or as_utc(row.expires_at) < self._clock():
                 return None
             agent = session.get(Agent, row.agent_id)
             return None if agent is None else self._agent_json(agent)

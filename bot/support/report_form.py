@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Dict, Optional
 
 from rapidfuzz import fuzz
+
+from kb_index.normalize import fold_accents
 
 PRODUCTS = ("video_quality", "phone", "chat", "webinar", "other")
 NO_REQUEST_ID = "none"
@@ -35,10 +36,8 @@ REQUEST_ID_LABEL = re.compile(r"^(?:request\s*id|id|идентификатор|f
 
 
 def fold(text: str) -> str:
-    """Lower case without accents (Cyrillic й and ё kept), single spaces."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", stripped)).strip(" .!?")
+    """Lower case without accents (the KB's folding), single spaces, no end punctuation."""
+    return re.sub(r"\s+", " ", fold_accents(text.lower())).strip(" .!?")
 
 
 def match_product(answer: str) -> Optional[str]:

@@ -15,10 +15,11 @@ in the future or more than a year back is refused, as is anything unrecognised.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Dict, List, Optional, Tuple
+
+from kb_index.normalize import fold_accents
 
 MAX_AGE = timedelta(days=366)
 
@@ -47,10 +48,8 @@ class WhenError(ValueError):
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    folded = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    # Russian й/ё lose their marks in NFD; put them back so words stay words.
-    return unicodedata.normalize("NFC", folded).replace("’", "'")
+    # The KB's accent folding; phrases below are folded the same way before matching.
+    return fold_accents(text.lower()).replace("’", "'")
 
 
 # Words are matched on accent-folded lower case text. Order matters: longer first.
