@@ -83,7 +83,10 @@ def run() -> int:
         for service in services:
             for label, url in service.urls.items():
                 print(f"  {label:<55} {url}")
-        print("\nTry:  curl -s -XPOST", f"{settings.rasa_url}/webhooks/helpcenter/webhook",
+        if settings.start_live_agent:
+            print(f"\nOpen the help center: {settings.web_url}/  (the chat is at the bottom "
+                  "right; \"Sign in as\" tries each demo plan)")
+        print("Try:  curl -s -XPOST", f"{settings.rasa_url}/webhooks/helpcenter/webhook",
               "-d '{\"sender\": \"me\", \"message\": \"jeg har glemt passordet\"}'")
         print("Press Ctrl-C to stop.", flush=True)
         while (exited := supervisor.first_exited()) is None:

@@ -74,6 +74,14 @@ class UserAccount:
     country: str
 
 
+def _user_account(user: User, account: Account) -> UserAccount:
+    return UserAccount(
+        user_id=user.id, name=user.name, email=user.email, role=user.role,
+        language=user.language, account_id=account.id, plan=account.plan,
+        support_tier=account.support_tier, country=account.country,
+    )
+
+
 class AccountRepository:
     """Reads and writes accounts and users within one session."""
 
@@ -86,14 +94,14 @@ class AccountRepository:
             select(User, Account).join(Account, User.account_id == Account.id)
             .where(User.id == user_id)
         ).first()
-        if row is None:
-            return None
-        user, account = row
-        return UserAccount(
-            user_id=user.id, name=user.name, email=user.email, role=user.role,
-            language=user.language, account_id=account.id, plan=account.plan,
-            support_tier=account.support_tier, country=account.country,
-        )
+        return None if row is None else _user_account(*row)
+
+    def user_accounts(self) -> List[UserAccount]:
+        """Every user with their account's plan, sorted by user id."""
+        rows = self._session.execute(
+            select(User, Account).join(Account, User.account_id == Account.id)
+            .order_by(User.id))
+        return [_user_account(user, account) for user, account in rows]
 
     def account_name(self, account_id: str) -> str:
         """The account's display name ("" for an unknown id)."""

@@ -71,6 +71,8 @@ def product_services(settings: Settings) -> List[Service]:
             # The HTTP API (/model/parse, /conversations/...) is never open without it.
             # One argument: a token that starts with "-" must not look like an option.
             f"--auth-token={settings.rasa_token}",
+            # The help-center page (web port) calls the chat channel from the browser.
+            "--cors", *settings.widget_origins,
         ],
         health_url=f"{settings.rasa_url}/status",
         # Rasa's --auth-token is checked against the `token` query parameter.
@@ -80,15 +82,16 @@ def product_services(settings: Settings) -> List[Service]:
             "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
         },
     )
-    live_agent = Service(
-        name="live-agent",
-        command=[python, "-m", "bot.live_agent", "--port", str(settings.web_port)],
+    web = Service(
+        name="web",
+        command=[python, "-m", "bot.web", "--port", str(settings.web_port)],
         health_url=f"{settings.web_url}/health",
         urls={
+            "help center with the chat widget": f"{settings.web_url}/",
             "agent console (demo agents: data/demo/agents.yml)": f"{settings.web_url}/console",
             "live-agent API (service token or agent login)": f"{settings.web_url}/api/tickets",
         },
     )
     services = [actions, rasa]
     # Where the live-agent service runs elsewhere, HELPBOT_START_LIVE_AGENT=false.
-    return [live_agent, *services] if settings.start_live_agent else services
+    return [web, *services] if settings.start_live_agent else services

@@ -13,7 +13,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Literal
+from typing import Any, Dict, List, Literal
 
 from pydantic import BaseSettings, Field, root_validator
 
@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     live_agent_database_url: str = ""
     # `python -m bot run` starts the live-agent service unless it runs elsewhere.
     start_live_agent: bool = True
+    # Where browsers reach the help-center channel; default: the page's host, Rasa port.
+    public_chat_url: str = ""
+    # Pages allowed to call the chat from a browser (CORS); default: the web port's page.
+    cors_origins: List[str] = []
 
     # Protects Rasa's HTTP API (/model/parse, /conversations, ...).
     rasa_token: str = ""
@@ -85,8 +89,18 @@ class Settings(BaseSettings):
 
     @property
     def web_url(self) -> str:
-        """Base URL of the web port: the live-agent API and the agent console."""
+        """Base URL of the web port: help center, live-agent API and agent console."""
         return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def widget_origins(self) -> List[str]:
+        """Origins whose pages may call the chat channel (Rasa's ``--cors``)."""
+        if self.cors_origins:
+            return list(self.cors_origins)
+        hosts = [self.host]
+        if self.host in ("127.0.0.1", "localhost", "0.0.0.0"):
+            hosts = ["127.0.0.1", "localhost"]
+        return [f"http://{host}:{self.web_port}" for host in hosts]
 
     @property
     def actions_url(self) -> str:

@@ -1,0 +1,28 @@
+"""``python -m bot.web``: the web port: help-center site, widget, live-agent API, console."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from bot.live_agent.__main__ import build_app, serve
+from bot.settings import get_settings
+from bot.web.app import create_web_app
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Starts everything the web port serves."""
+    parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
+    parser.add_argument("--port", type=int, help="default: HELPBOT_WEB_PORT (8000)")
+    parser.add_argument("--without-live-agent", action="store_true",
+                        help="serve only the help-center site (the live agent runs elsewhere)")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    live_agent = None if args.without_live_agent else build_app(settings)
+    serve(create_web_app(settings, live_agent), settings, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

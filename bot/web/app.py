@@ -1,0 +1,74 @@
+"""The application on the web port.
+
+Help-center site, widget files, development sign-in and (unless it runs elsewhere) the
+live-agent API and console.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+
+from bot.settings import PROJECT_ROOT, Settings
+from bot.web.dev_sign_in import dev_sign_in_router
+from bot.web.site import Catalogue, Search, site_router
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+KB_ARTICLES = PROJECT_ROOT / "data" / "kb"
+
+
+@lru_cache(maxsize=1)
+def kb_catalogue() -> Catalogue:
+    """The KB articles from ``data/kb``, loaded on first use."""
+    from kb_index.articles import load_articles
+
+    return Catalogue.of(load_articles(KB_ARTICLES))
+
+
+def lexical_search(query: str, lang: str) -> List[Any]:
+    """The site's search box: the KB index's lexical ranking (no embedding model here)."""
+    from kb_index.search import SearchConfig, default_searcher
+
+    return default_searcher().index().search(query, lang, k=10,
+                                             config=SearchConfig(dense=False))
+
+
+def chat_url_for(settings: Settings) -> Callable[[Request], str]:
+    """The help-center channel's URL as the browser reaches it: same host as the page."""
+    def url(request: Request) -> str:
+        if settings.public_chat_url:
+            return settings.public_chat_url.rstrip("/")
+        host = request.url.hostname or settings.host
+        return f"{request.url.scheme}://{host}:{settings.rasa_port}/webhooks/helpcenter"
+    return url
+
+
+def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
+                   catalogue: Callable[[], Catalogue] = kb_catalogue,
+                   search: Search = lexical_search,
+                   unit_of_work: Optional[Callable[[], Any]] = None) -> FastAPI:
+    """Adds the help-center site to ``app`` (the live-agent app) or to a new app.
+
+    Args:
+        settings: ports, environment and secrets.
+        app: the application to extend; a new one when the live agent runs elsewhere.
+        catalogue: the KB articles.
+        search: the search box's ranking.
+        unit_of_work: the assistant's database, for the demo users (development only).
+    """
+    if app is None:
+        app = FastAPI(title="helpbot help center", docs_url=None, redoc_url=None)
+    app.mount("/assets", StaticFiles(directory=STATIC_DIR), name="assets")
+    dev = settings.environment == "development"
+    if dev:
+        if unit_of_work is None:
+            from bot import composition
+
+            unit_of_work = composition.unit_of_work
+        app.include_router(dev_sign_in_router(unit_of_work, settings.jwt_secret))
+    app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev))
+    return app
