@@ -7,11 +7,23 @@ conversation. This module combines the two so that short or ambiguous messages
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 
 CHANGE_LANGUAGE_INTENT = "change_language"
+# Locale tags that mean Norwegian Bokmål in browsers and help-center URLs.
+LOCALE_ALIASES = {"no": "nb", "nn": "nb"}
+
+
+def locale_to_language(locale: Any) -> str | None:
+    """Maps a locale tag such as ``nb-NO``, ``fr_FR`` or ``no`` to a supported code."""
+    if not isinstance(locale, str) or not locale.strip():
+        return None
+    primary = re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0]
+    primary = LOCALE_ALIASES.get(primary, primary)
+    return primary if primary in SUPPORTED_LANGUAGES else None
 
 
 def choose_conversation_language(

@@ -32,29 +32,19 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import SUPPORTED_LANGUAGES
+from bot.language import locale_to_language
 
 logger = logging.getLogger(__name__)
 
 LANGUAGE = "language"
 LANGUAGE_NAMES_FILE = Path(__file__).with_name("language_names.yml")
 SHORT_MESSAGE_LEXICON_FILE = "short_messages.json"
-# Locale tags that mean Norwegian Bokmål in browsers and help-center URLs.
-LOCALE_ALIASES = {"no": "nb", "nn": "nb"}
 WORD_PATTERN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
 
 
 def words_of(text: str) -> List[str]:
     """Returns the lower-cased words of a text, without digits or punctuation."""
     return WORD_PATTERN.findall(text.lower())
-
-
-def locale_to_language(locale: Any) -> str | None:
-    """Maps a locale tag such as ``nb-NO``, ``fr_FR`` or ``no`` to a supported code."""
-    if not isinstance(locale, str) or not locale.strip():
-        return None
-    primary = re.split(r"[-_]", locale.strip().lower(), maxsplit=1)[0]
-    primary = LOCALE_ALIASES.get(primary, primary)
-    return primary if primary in SUPPORTED_LANGUAGES else None
 
 
 class LanguageNameMatcher:

@@ -8,10 +8,10 @@ from typing import Any, Dict
 
 import yaml
 
-from kb_index.articles import LANGUAGES
+from bot import DEFAULT_LANGUAGE
+from bot.language import locale_to_language
 
 LABELS_FILE = Path(__file__).resolve().parent / "labels.yml"
-DEFAULT_LANGUAGE = "en"
 
 
 @lru_cache(maxsize=1)
@@ -25,14 +25,12 @@ def labels(lang: str) -> Dict[str, Dict[str, str]]:
     return all_labels().get(lang) or all_labels()[DEFAULT_LANGUAGE]
 
 
-def page_language(tag: str) -> str:
-    """The supported language of a locale tag or Accept-Language header, else English."""
-    for part in (tag or "").split(","):
-        code = part.split(";")[0].strip().lower().replace("_", "-").split("-")[0]
-        if code in ("no", "nn"):  # the help center is written in Bokmål
-            code = "nb"
-        if code in LANGUAGES:
-            return code
+def page_language(accept_language: str) -> str:
+    """The first supported language of an Accept-Language header, else English."""
+    for part in (accept_language or "").split(","):
+        language = locale_to_language(part.split(";")[0])
+        if language:
+            return language
     return DEFAULT_LANGUAGE
 
 

@@ -161,10 +161,18 @@
 
   // ---- rendering ----------------------------------------------------------------------
 
+  // "feedback" (👍/👎 under an answer), "rating" (1-5 after a ticket) or plain "quick" replies.
+  function buttonKind(buttons) {
+    const payloads = buttons.map((b) => b.payload);
+    if (payloads.length === 2 && payloads.every((p) => p in FEEDBACK)) return "feedback";
+    if (payloads.length > 0 && payloads.every((p) => p.startsWith("/rate"))) return "rating";
+    return "quick";
+  }
+
   function buttonGroup(entry, index) {
-    const payloads = entry.buttons.map((b) => b.payload);
-    const isFeedback = payloads.length === 2 && payloads.every((p) => p in FEEDBACK);
-    const isRating = payloads.length > 0 && payloads.every((p) => p.startsWith("/rate"));
+    const kind = buttonKind(entry.buttons);
+    const isFeedback = kind === "feedback";
+    const isRating = kind === "rating";
     const group = el("div", {
       className: "hb-buttons" + (isFeedback ? " hb-feedback" : "") + (isRating ? " hb-rating" : ""),
       role: "group", "aria-label": isRating ? L.rating_label : null,
@@ -371,7 +379,7 @@
         failure = errorFor(response.status, body);
       }
     } catch (error) {
-      failure = { message: L.error_network, retry: true };
+      failure = { message: L.error_network };
     }
     delete entry.pending;
     if (failure) {
@@ -390,7 +398,7 @@
       state.token = null;
       state.user = null;
       syncSignIn();
-      return { message: L.error_session, restart: false };
+      return { message: L.error_session };
     }
     if (status === 403) return { message: L.error_forbidden, restart: true };
     if (status === 413) return { message: format(L.error_too_long, { max: MAX_MESSAGE_CHARS }) };
@@ -419,9 +427,7 @@
     const entry = state.log[index];
     if (!entry || entry.answered || busy) return;
     const button = entry.buttons[position];
-    const shown = FEEDBACK[button.payload] ? button.title
-      : entry.buttons.every((b) => b.payload.startsWith("/rate")) ? "★ " + button.title
-        : button.title;
+    const shown = buttonKind(entry.buttons) === "rating" ? "★ " + button.title : button.title;
     entry.chosen = position;
     send(shown, button.payload);
     input.focus();
