@@ -13,7 +13,7 @@ TRAINING_INPUTS := config.yml $(shell find domain $(RASA_DATA) -name '*.yml' 2>/
 	$(wildcard bot/components/*.py bot/components/*.yml)
 
 KB_INDEX := kb_index/build/CURRENT
-KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py)
+KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py) data/glossary.yml
 
 # Rasa's endpoints.yml reads the action server URL from the environment.
 export HELPBOT_ACTIONS_URL ?= http://127.0.0.1:$(or $(HELPBOT_ACTIONS_PORT),5055)/webhook
@@ -57,7 +57,10 @@ run: $(MODEL) $(KB_INDEX)
 
 test: $(MODEL) $(KB_INDEX)
 	@bash scripts/ensure-chromium.sh
+	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
+	@echo "==> the unit tests again, on a date far in the future (no test may depend on today)"
+	HELPBOT_TEST_DATE=2099-06-30T12:00:00+00:00 $(PY) -m pytest tests/unit -q -p no:cacheprovider
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check bot actions kb_index tests bench

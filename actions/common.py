@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from typing import Optional, Tuple
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasa_sdk import Tracker
 
@@ -12,6 +11,7 @@ from actions.language import LANGUAGE_SLOT
 from bot import DEFAULT_LANGUAGE, composition
 from bot.accounts import UserAccount
 from bot.identity import identity_from_metadata
+from bot.support.when import time_zone
 
 
 def language(tracker: Tracker) -> str:
@@ -52,14 +52,8 @@ def verified_user(tracker: Tracker) -> Tuple[Optional[UserAccount], str]:
 
 
 def user_timezone(tracker: Tracker) -> tzinfo:
-    """The time zone the widget reported (IANA name), else UTC."""
-    name = metadata(tracker).get("timezone")
-    if isinstance(name, str) and name:
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return timezone.utc
+    """The time zone the widget reported (IANA name), else UTC; never raises."""
+    return time_zone(metadata(tracker).get("timezone"))
 
 
 def now_for(tracker: Tracker) -> datetime:

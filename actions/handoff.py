@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import entity, language
+from actions.common import language
 from bot import composition
 from bot.live_agent.client import LiveAgentRefused, LiveAgentUnavailable
 from bot.messages import render
@@ -22,8 +22,35 @@ RATING_WORDS = {
     "five": 5, "один": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "пятёрку": 5,
     "пятерку": 5, "en": 1, "to": 2, "tre": 3, "fire": 4, "firer": 4, "fem": 5, "un": 1,
     "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "uno": 1, "due": 2, "quattro": 4,
-    "cinque": 5,
+    "cinque": 5, "единицу": 1, "двойку": 2, "тройку": 3, "четвёрку": 4, "четверку": 4,
 }
+
+
+FILLED_STARS = ("⭐", "★", "🌟")
+
+
+def rating_from_entities(entities: List[Dict[str, Any]], text: str = "") -> Optional[int]:
+    """The 1-5 rating of a message: a digit first, else the earliest word, else stars.
+
+    Args:
+        entities: the parse result's entities (``{"entity", "value", "start"?}``).
+        text: the message, for ratings given as stars only ("⭐⭐⭐⭐", "★★★☆☆").
+
+    Returns:
+        The rating, or None when the message holds no rating from 1 to 5.
+    """
+    found = []
+    for item in entities:
+        if item.get("entity") != "rating":
+            continue
+        value = str(item.get("value") or "").strip().lower()
+        if value in RATING_WORDS:
+            # Digits before words: "I give it a 4" also matches the article.
+            found.append((not value.isdigit(), int(item.get("start") or 0), value))
+    if found:
+        return RATING_WORDS[min(found)[2]]
+    stars = sum(text.count(star) for star in FILLED_STARS)
+    return stars if 1 <= stars <= 5 else None
 
 
 class ActionAfterHandoff(Action):
@@ -55,7 +82,8 @@ class ActionStoreRating(Action):
         """Sends the rating to the live-agent service (or the outbox) and thanks."""
         lang = language(tracker)
         ticket_id = tracker.get_slot(TICKET_SLOT)
-        rating = RATING_WORDS.get((entity(tracker, "rating") or "").strip().lower())
+        rating = rating_from_entities(tracker.latest_message.get("entities") or [],
+                                      tracker.latest_message.get("text") or "")
         if not ticket_id or rating is None:
             dispatcher.utter_message(**render("rating_nothing_to_rate", lang))
             return []

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import entity, intent, language
 from bot import composition
+from bot.channels.payloads import is_payload
 from bot.feedback import KBFeedback
 from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
 from bot.messages import render
@@ -39,7 +40,7 @@ class ActionAnswerFromKB(Action):
         try:
             index = searcher.index()
             chosen = entity(tracker, "article_id")
-            if not chosen and question.startswith("/"):
+            if not chosen and is_payload(question):
                 # The "search the help center" button: nothing to search for yet.
                 dispatcher.utter_message(**render("kb_prompt", lang))
                 return []

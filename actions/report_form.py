@@ -10,9 +10,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language, now_for
+from actions.report_time import corrected_time, time_read_back
 from bot.messages import render
-from bot.support.report_form import description_ok, match_product, request_id, yes_or_no
+from bot.support.report_form import (
+    description_blank,
+    description_ok,
+    match_product,
+    request_id,
+    yes_or_no,
+)
 from bot.support.when import WhenError, parse_when
+from bot.user_text import normalize
 from kb_index.embedding import PARSE_KEY
 
 
@@ -47,16 +55,24 @@ class ValidateProblemReportForm(FormValidationAction):
     def validate_problem_description(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict
                                      ) -> Dict[str, Any]:
-        """A few words at least; keeps the message's e5 vector for the classifier."""
+        """A few words at least; keeps the message's e5 vector for the classifier.
+
+        Judged and stored in the normalised form (``bot.user_text.normalize``): a
+        description of only spaces or invisible characters is refused as empty.
+        """
         if _unset(value):
             return {"problem_description": None}
-        if not isinstance(value, str) or not description_ok(value):
+        if not isinstance(value, str) or description_blank(value):
+            return _reject(dispatcher, "report_description_empty", tracker,
+                           "problem_description")
+        if not description_ok(value):
             return _reject(dispatcher, "report_description_too_short", tracker,
                            "problem_description")
         vector: Optional[Any] = None
         if tracker.latest_message.get("text") == value:
             vector = tracker.latest_message.get(PARSE_KEY)
-        return {"problem_description": value.strip(), "problem_description_vector": vector}
+        return {"problem_description": normalize(value),
+                "problem_description_vector": vector}
 
     def validate_problem_time(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
@@ -72,9 +88,12 @@ class ValidateProblemReportForm(FormValidationAction):
 
     def validate_problem_logs(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:
-        """Yes or no, from the buttons or typed in any language."""
+        """Yes or no, from the buttons or typed in any language; a new time corrects it."""
         if _unset(value):
             return {"problem_logs": None}
+        corrected = corrected_time(tracker, dispatcher)
+        if corrected is not None:
+            return corrected
         answer = value if isinstance(value, bool) else yes_or_no(str(value or ""))
         if answer is None:
             return _reject(dispatcher, "report_yes_or_no", tracker, "problem_logs")
@@ -131,6 +150,16 @@ class ActionAskProblemLogs(_AskForSlot):
     """Whether logs may be sent: yes / no buttons."""
 
     slot = "problem_logs"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """Asks, after saying back the time just understood (so it can be corrected)."""
+        message = render("ask_problem_logs", language(tracker))
+        read_back = time_read_back(tracker)
+        if read_back:
+            message["text"] = f"{read_back}\n\n{message['text']}"
+        dispatcher.utter_message(**message)
+        return []
 
 
 class ActionAskProblemRequestId(_AskForSlot):

@@ -105,15 +105,22 @@ def run() -> int:
 
 def evaluate(model: str | None) -> int:
     """Prints held-out intent accuracy and macro-F1 per language."""
-    from bot.evaluation import compare_with_last_run, format_table
+    from bot.evaluation import compare_with_last_run, evaluate_symptoms, format_table
     from bot.evaluation import evaluate as evaluate_model
+    from kb_index.search import default_searcher
 
     settings = get_settings()
-    results = evaluate_model(Path(model or settings.model_path))
+    model_path = Path(model or settings.model_path)
+    results = evaluate_model(model_path)
     previous = compare_with_last_run(results, settings.var_dir / "nlu-eval-last.json")
+    print("Held-out intents (ECE and wrong@0.9: the classifier's own confidence)")
     print(format_table(results, previous))
     if previous:
         print("(F1 change: against the previous `python -m bot evaluate` run)")
+    print("\nBlind symptom messages answered with the right article")
+    for score in evaluate_symptoms(model_path, default_searcher().index()).values():
+        print(f"{score.language:<5} {score.right_article:>3}/{score.examples:<3} "
+              f"{score.share:>6.1%}  unasked escalations: {score.unasked_escalations}")
     return 0
 
 
@@ -137,7 +144,8 @@ def main(argv: List[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start Rasa and the action server, print the URLs")
     evaluate_parser = commands.add_parser(
-        "evaluate", help="score the model on the held-out NLU split, per language")
+        "evaluate", help="score the model per language: held-out intents, calibration, "
+                         "blind symptom messages")
     evaluate_parser.add_argument("--model", help="model archive (default: the trained one)")
     commands.add_parser("feedback", help="votes on KB answers per article and language")
     database = commands.add_parser("db", help="database schema and demo data")

@@ -93,13 +93,16 @@ class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def add(self, kind: str, idempotency_key: str, payload: dict) -> None:
-        """Queues a request (once per idempotency key)."""
+    def add(self, kind: str, idempotency_key: str, payload: dict,
+            now: Optional[datetime] = None) -> None:
+        """Queues a request (once per idempotency key), due at ``now`` (default: the clock)."""
+        stamp = now or utcnow()
         exists = self._session.execute(select(OutboxItem.id).where(
             OutboxItem.idempotency_key == idempotency_key)).first()
         if exists is None:
             self._session.add(OutboxItem(kind=kind, idempotency_key=idempotency_key,
-                                         payload=payload))
+                                         payload=payload, created_at=stamp,
+                                         next_attempt_at=stamp))
 
     def next_batch(self, limit: int) -> List[OutboxItem]:
         """The oldest undelivered items, in the order they were queued."""
@@ -160,7 +163,8 @@ def deliver_pending(unit_of_work: Callable[[], Any], client: LiveAgentClient,
 
 
 def hand_over(ticket: dict, idempotency_key: str, sender_id: str, client: LiveAgentClient,
-              unit_of_work: Callable[[], Any]) -> tuple:
+              unit_of_work: Callable[[], Any],
+              now: Callable[[], datetime] = utcnow) -> tuple:
     """Creates the ticket, or queues it in the outbox when the service is down.
 
     Returns:
@@ -175,7 +179,7 @@ def hand_over(ticket: dict, idempotency_key: str, sender_id: str, client: LiveAg
     except LiveAgentUnavailable:
         logger.warning("live-agent service down; ticket %s queued", ticket["id"])
         with unit_of_work() as uow:
-            uow.outbox.add("create_ticket", idempotency_key, ticket)
+            uow.outbox.add("create_ticket", idempotency_key, ticket, now())
             uow.handoffs.add(ticket["id"], sender_id, LIVE, None)
         return "queued", None
     delivery = "live" if created.get("agents_online") else "email"
@@ -187,7 +191,8 @@ def hand_over(ticket: dict, idempotency_key: str, sender_id: str, client: LiveAg
 
 
 def relay_user_message(handoff_ticket: str, text: str, message_key: str,
-                       client: LiveAgentClient, unit_of_work: Callable[[], Any]) -> bool:
+                       client: LiveAgentClient, unit_of_work: Callable[[], Any],
+                       now: Callable[[], datetime] = utcnow) -> bool:
     """Passes a user's message to the agent; queues it if the service is down.
 
     Returns True when delivered now. Anything already queued for the ticket goes first,
@@ -205,5 +210,5 @@ def relay_user_message(handoff_ticket: str, text: str, message_key: str,
             pass
     with unit_of_work() as uow:
         uow.outbox.add("user_message", message_key, {"ticket_id": handoff_ticket,
-                                                     "text": text})
+                                                     "text": text}, now())
     return False

@@ -10,6 +10,11 @@ Ranking per language:
 
 When the user's language gives no confident hit, the other languages are searched and
 the user's-language version of the matched article is returned.
+
+Product vocabulary (``data/glossary.yml``): a feature the question names in another
+language's words is replaced by the user's-language name before ranking, and the index
+carries a language-neutral token per concept (``kb_index.normalize``), so
+"у меня не работает breakout rooms" finds «Сессионные залы».
 """
 
 from __future__ import annotations
@@ -19,14 +24,14 @@ import threading
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from kb_index.build import DEFAULT_BUILD, INDEX_FILE, VECTORS_FILE, current_version
 from kb_index.embedding import e5_query, unpack
-from kb_index.normalize import normalize
+from kb_index.normalize import is_concept_token, localize_terms, normalize
 
 QueryEmbedder = Callable[[str], np.ndarray]
 
@@ -35,6 +40,15 @@ BM25_B = 0.75
 RRF_K = 10
 FUZZY_MIN_SIMILARITY = 80
 FUZZY_MIN_LENGTH = 4
+# A result list (``relevant_hits``, the site's search box, lexical-only) shows its best hit
+# when it scores this much BM25F or matches this share of the query's term weight
+# (``Hit.coverage``), then every hit within this fraction of the best. Tuned lexical-only
+# on data/kb_eval and tests/fixtures/kb_mixed_queries.tsv: 201/225 answerable questions
+# list their article (about two results each), 37/40 unanswerable ones list nothing, 44/44
+# mixed-language ones list theirs; single keywords ("password") pass on coverage.
+LIST_MIN_LEXICAL = 3.5
+LIST_MIN_COVERAGE = 0.4
+LIST_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,8 @@ class Hit:
     lexical: float = 0.0
     dense: float = 0.0
     matched_lang: str = ""
+    # Share of the query's term weight this article matched (``KBIndex.query_weight``).
+    coverage: float = 0.0
 
     def as_dict(self) -> dict:
         """Returns the hit as plain JSON-serialisable data."""
@@ -69,6 +85,12 @@ class SearchConfig:
     # A top hit below both of these is not confident (tuned on data/kb_eval).
     min_dense: float = 0.86
     min_lexical: float = 6.0
+
+
+def is_confident(lexical: float, dense: float, config: SearchConfig) -> bool:
+    """Whether a hit's scores are good enough to answer with (or to list)."""
+    return bool((config.dense and dense >= config.min_dense) or (
+        config.lexical and lexical >= config.min_lexical))
 
 
 @dataclass
@@ -95,7 +117,9 @@ class KBIndex:
         for number, doc in enumerate(docs):
             self._docs_by_lang[doc["lang"]].append(number)
             self._doc_by_id_lang[(doc["id"], doc["lang"])] = number
-        self._vocabulary = {lang: list(p) for lang, p in self.index["postings"].items()}
+        # Fuzzy candidates: words only; a concept token matches exactly or not at all.
+        self._vocabulary = {lang: [t for t in p if not is_concept_token(t)]
+                            for lang, p in self.index["postings"].items()}
         # Per-term BM25F contributions do not depend on the query: computed at load.
         self._impacts: Dict[Tuple[str, str], Tuple[np.ndarray, np.ndarray]] = {}
         passage_doc = np.asarray(self.index.get("passage_doc", []), dtype=np.int64)
@@ -140,7 +164,7 @@ class KBIndex:
         for term in terms:
             if term in postings:
                 expanded[term] = max(expanded[term], 1.0)
-            elif len(term) >= FUZZY_MIN_LENGTH:
+            elif len(term) >= FUZZY_MIN_LENGTH and not is_concept_token(term):
                 for candidate, similarity, _ in process.extract(
                     term, self._vocabulary.get(lang, []), scorer=fuzz.ratio,
                     limit=2, score_cutoff=FUZZY_MIN_SIMILARITY,
@@ -168,14 +192,34 @@ class KBIndex:
                                   np.asarray(contributions, dtype=np.float64))
         return self._impacts[key]
 
-    def lexical_scores(self, query: str, lang: str) -> Dict[int, float]:
-        """BM25F score of every article in ``lang`` that shares a term with the query."""
+    def lexical_scores(self, query: str, lang: str,
+                       concepts: Sequence[str] = ()) -> Dict[int, float]:
+        """BM25F score of every article in ``lang`` that shares a term with the query.
+
+        ``concepts`` are glossary concept tokens the caller already found (the names
+        ``localize_terms`` replaced); the query's own foreign names add theirs.
+        """
         scores = np.zeros(len(self.index["docs"]), dtype=np.float64)
-        for term, term_weight in self.expand_terms(normalize(query, lang), lang).items():
+        # Glossary concepts the query names in another language's words map to the
+        # articles that name them in this language (see kb_index.normalize).
+        terms = [*normalize(query, lang, concepts="foreign"), *concepts]
+        for term, term_weight in self.expand_terms(terms, lang).items():
             numbers, contributions = self._impact(term, lang)
             scores[numbers] += term_weight * contributions
         matched = np.flatnonzero(scores)
         return dict(zip(matched.tolist(), scores[matched].tolist(), strict=True))
+
+    def query_weight(self, query: str, lang: str) -> float:
+        """The most the query's words could score: the sum of their idf in ``lang``.
+
+        A word no article uses counts as the rarest word, so a question about something
+        else ("recipe for apple pie") keeps a large weight that nothing covers.
+        """
+        idf = self.index["idf"].get(lang, {})
+        rarest = max(idf.values(), default=0.0)
+        terms = normalize(query, lang, concepts="foreign")
+        return float(sum(idf.get(t, rarest) for t in dict.fromkeys(terms)
+                         if not is_concept_token(t)))
 
     # -- dense -----------------------------------------------------------------
 
@@ -196,9 +240,10 @@ class KBIndex:
     # -- fusion ----------------------------------------------------------------
 
     def rank(self, query: str, lang: str, config: SearchConfig,
-             similarities: Optional[np.ndarray]) -> List[Tuple[int, float, float, float]]:
+             similarities: Optional[np.ndarray], concepts: Sequence[str] = ()
+             ) -> List[Tuple[int, float, float, float]]:
         """Returns (doc number, fused score, lexical, dense) for ``lang``, best first."""
-        lexical = self.lexical_scores(query, lang) if config.lexical else {}
+        lexical = self.lexical_scores(query, lang, concepts) if config.lexical else {}
         dense = self.dense_scores(similarities, lang) if config.dense else {}
         fused: Dict[int, float] = defaultdict(float)
         for scores in (lexical, dense):
@@ -216,8 +261,7 @@ class KBIndex:
 
     def is_confident(self, lexical: float, dense: float, config: SearchConfig) -> bool:
         """Whether a top hit is good enough to answer with."""
-        return (config.dense and dense >= config.min_dense) or (
-            config.lexical and lexical >= config.min_lexical)
+        return is_confident(lexical, dense, config)
 
     def search(self, query: str, lang: str, k: int = 5,
                config: SearchConfig = SearchConfig(),
@@ -236,21 +280,27 @@ class KBIndex:
             raise ValueError(f"unknown language {lang!r}; the index has {self.languages}")
         if not query.strip():
             return []
+        # A feature named in another language's words ("breakout rooms" in Russian) is
+        # searched under the name the user's-language articles use (data/glossary.yml).
+        localized, concepts = localize_terms(query, lang, self.index["postings"][lang])
+        if localized != query and self.embed_query is not None:
+            query_vector = None  # the caller's vector embeds the foreign words
         # One embedding and one matrix product per query, shared by every language ranked.
         similarities = None
         if config.dense and self.vectors is not None:
             if query_vector is None and self.embed_query is not None:
-                query_vector = self.embed_query(query)
+                query_vector = self.embed_query(localized)
             if query_vector is not None:
                 similarities = self.article_similarities(query_vector)
-        ranked = self.rank(query, lang, config, similarities)
+        ranked = self.rank(localized, lang, config, similarities, concepts)
+        weight = self.query_weight(localized, lang)
         if ranked and self.is_confident(ranked[0][2], ranked[0][3], config):
-            return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
+            return [self._hit(n, s, lx, dn, lang, weight) for n, s, lx, dn in ranked[:k]]
         if config.cross_language_fallback:
             fallback = self._cross_language(query, lang, config, similarities, k)
             if fallback:
                 return fallback
-        return [self._hit(n, s, lx, dn, lang) for n, s, lx, dn in ranked[:k]]
+        return [self._hit(n, s, lx, dn, lang, weight) for n, s, lx, dn in ranked[:k]]
 
     def _cross_language(self, query: str, lang: str, config: SearchConfig,
                         similarities: Optional[np.ndarray], k: int) -> List[Hit]:
@@ -264,20 +314,74 @@ class KBIndex:
         if not best:
             return []
         _, other, ranked = max(best)
+        weight = self.query_weight(query, other)
         hits = []
         for number, score, lexical, dense in ranked[:k]:
             article_id = self.index["docs"][number]["id"]
             own = self._doc_by_id_lang.get((article_id, lang))
             if own is not None:
-                hits.append(self._hit(own, score, lexical, dense, other))
+                hits.append(self._hit(own, score, lexical, dense, other, weight))
         return hits
 
     def _hit(self, number: int, score: float, lexical: float, dense: float,
-             matched_lang: str) -> Hit:
+             matched_lang: str, query_weight: float = 0.0) -> Hit:
         doc = self.index["docs"][number]
+        coverage = lexical / query_weight if query_weight > 0 else 0.0
         return Hit(id=doc["id"], lang=doc["lang"], score=round(score, 6), title=doc["title"],
                    summary=doc["summary"], url=doc["url"], related=tuple(doc["related"]),
-                   lexical=round(lexical, 4), dense=round(dense, 4), matched_lang=matched_lang)
+                   lexical=round(lexical, 4), dense=round(dense, 4), matched_lang=matched_lang,
+                   coverage=round(coverage, 4))
+
+
+class Scored(Protocol):
+    """Anything with a hit's scores (``Hit``, or a test double)."""
+
+    @property
+    def lexical(self) -> float:
+        """The BM25F score."""
+
+    @property
+    def dense(self) -> float:
+        """The e5 cosine similarity."""
+
+    @property
+    def coverage(self) -> float:
+        """The share of the query's term weight matched."""
+
+
+ScoredHit = TypeVar("ScoredHit", bound=Scored)
+
+
+def relevant_hits(hits: Sequence[ScoredHit], min_lexical: float = LIST_MIN_LEXICAL,
+                  min_coverage: float = LIST_MIN_COVERAGE,
+                  min_dense: float = SearchConfig.min_dense,
+                  fraction: float = LIST_FRACTION) -> List[ScoredHit]:
+    """The hits worth listing in a result page, which must be able to say "nothing".
+
+    ``search`` always ranks something. The best hit is listed when its BM25F score, its
+    coverage of the query or its dense similarity is high enough; the others when their
+    BM25F score is within ``fraction`` of the best one's (or, with no lexical score at
+    all, when their dense similarity is high enough).
+
+    Args:
+        hits: ranked hits, best first, as ``KBIndex.search`` returns them.
+        min_lexical: BM25F score that makes the best hit relevant.
+        min_coverage: share of the query's term weight (0-1) that does too.
+        min_dense: e5 cosine similarity that does too.
+        fraction: share of the best hit's BM25F score the others need.
+
+    Returns:
+        The listed hits in their order; empty when the best one is not relevant.
+    """
+    if not hits:
+        return []
+    best = hits[0]
+    if not (best.lexical >= min_lexical or best.coverage >= min_coverage
+            or best.dense >= min_dense):
+        return []
+    if best.lexical <= 0:
+        return [h for h in hits if h.dense >= min_dense]
+    return [h for h in hits if h.lexical >= fraction * best.lexical]
 
 
 class Searcher:

@@ -16,6 +16,21 @@ LANGUAGES = ("ru", "nb", "fr", "it", "en")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def pytest_configure(config):
+    """``HELPBOT_TEST_DATE=2099-06-30`` runs the whole session on that date.
+
+    ``make test`` runs the unit tests a second time far in the future, so that a test
+    that silently depends on today's date fails now rather than on some later day.
+    """
+    date = os.environ.get("HELPBOT_TEST_DATE")
+    if date:
+        import time_machine
+
+        traveller = time_machine.travel(date, tick=True)
+        traveller.start()
+        config.add_cleanup(traveller.stop)
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     """The model `make test` trains before running pytest."""

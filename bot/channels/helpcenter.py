@@ -12,6 +12,12 @@ once the agent resolves the ticket (``bot.channels.live_relay``).
 and a bad or expired token is refused with 401 (``bot.channels.gate``). The verified
 identity goes into the message metadata under ``bot.identity.IDENTITY_KEY``; a value
 the client sent under that key is discarded.
+
+Every message is normalised once, here (``bot.channels.validation``: NFKC, no invisible
+characters; nothing visible left is a 400 ``empty_message``). A message starting with
+"/" reaches Rasa as a button payload only if the bot offered that button in this
+conversation or the widget's buttons send it; anything else loses its leading slashes
+and goes through NLU as text (``bot.channels.payloads``).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -28,10 +35,20 @@ from sanic.response import HTTPResponse
 
 from bot.channels import live_relay
 from bot.channels.gate import ChatGate
-from bot.channels.validation import BadChatRequest, parse_chat_request
+from bot.channels.payloads import INTENT_MESSAGE_PREFIX, offered_payloads, screen_message
+from bot.channels.validation import BadChatRequest, ChatErrorBody, parse_chat_request
 from bot.identity import with_identity
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ChatReply:
+    """What ``POST /webhook`` answers: the bot's messages, or an error body."""
+
+    status: int
+    body: Union[List[Dict[str, Any]], ChatErrorBody]
+    headers: Optional[Dict[str, str]] = None
 
 
 class HelpCenterInput(InputChannel):
@@ -103,40 +120,86 @@ class HelpCenterInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            try:
-                chat = parse_chat_request(request.body or b"")
-                gate = self.gate()
-                # The database calls are blocking: off the event loop.
-                identity = await asyncio.get_running_loop().run_in_executor(
-                    None, gate.admit, request.headers.get("Authorization"), chat.sender)
-            except BadChatRequest as error:
-                headers = ({"WWW-Authenticate": 'Bearer error="invalid_token"'}
-                           if error.status == 401 else None)
-                return response.json(error.as_json(), status=error.status, headers=headers)
-            metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
-            await relay_to_agent(chat.sender, chat.message)
-
-            collector = CollectingOutputChannel()
-            try:
-                await on_new_message(
-                    UserMessage(
-                        chat.message,
-                        collector,
-                        chat.sender,
-                        input_channel=self.name(),
-                        metadata=metadata,
-                    )
-                )
-            except Exception:
-                logger.exception("helpcenter: failed to handle a message from %s", chat.sender)
-                return response.json(
-                    {"error": "assistant_unavailable",
-                     "detail": "the assistant could not answer; please try again"},
-                    status=503,
-                )
-            return response.json(collector.messages)
+            reply = await self.handle_chat(
+                request.body or b"", request.headers.get("Authorization"),
+                getattr(request.app.ctx, "agent", None), on_new_message)
+            return response.json(reply.body, status=reply.status, headers=reply.headers)
 
         return webhook
+
+
+    async def handle_chat(self, body: bytes, authorization: Optional[str], agent: Any,
+                          on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                          ) -> ChatReply:
+        """Handles one ``POST /webhook``: validate, admit, screen, relay, answer.
+
+        Args:
+            body: the raw request body (JSON: ``sender``, ``message``, ``metadata``).
+            authorization: the ``Authorization`` header, if any.
+            agent: the Rasa agent (its tracker store tells which buttons were offered).
+            on_new_message: Rasa's handler of a user message.
+
+        Returns:
+            200 with the bot's replies; 400/413 (bad input), 401 (bad token), 403
+            (someone else's conversation) or 503 (the assistant failed) with a
+            ``ChatErrorBody``. A refused message reaches neither Rasa nor the agent.
+        """
+        try:
+            chat = parse_chat_request(body)
+            gate = self.gate()
+            # The database calls are blocking: off the event loop.
+            identity = await asyncio.get_running_loop().run_in_executor(
+                None, gate.admit, authorization, chat.sender)
+        except BadChatRequest as error:
+            headers = ({"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                       if error.status == 401 else None)
+            return ChatReply(error.status, error.as_json(), headers)
+        metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
+        text = await screened_text(agent, chat.sender, chat.message)
+        await relay_to_agent(chat.sender, text)
+
+        collector = CollectingOutputChannel()
+        try:
+            await on_new_message(
+                UserMessage(
+                    text,
+                    collector,
+                    chat.sender,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+        except Exception:
+            logger.exception("helpcenter: failed to handle a message from %s", chat.sender)
+            return ChatReply(503, {"error": "assistant_unavailable",
+                                   "detail": "the assistant could not answer; please try again"})
+        return ChatReply(200, collector.messages)
+
+
+async def screened_text(agent: Any, sender_id: str, text: str) -> str:
+    """The text Rasa gets: an allowed "/…" payload as is, any other "/…" as plain words.
+
+    Args:
+        agent: the Rasa agent (``app.ctx.agent``) whose tracker store holds the
+            conversation; None or a failing store leaves only the widget's payloads.
+        sender_id: the conversation.
+        text: the normalised message.
+
+    Returns:
+        ``bot.channels.payloads.screen_message`` of the text, never starting with "/"
+        unless it is a payload offered in this conversation or sent by the widget.
+    """
+    if not text.startswith(INTENT_MESSAGE_PREFIX):
+        return text
+    offered: FrozenSet[str] = frozenset()
+    try:
+        store = getattr(agent, "tracker_store", None)
+        tracker = await store.retrieve(sender_id) if store is not None else None
+        if tracker is not None:
+            offered = offered_payloads(event.as_dict() for event in reversed(tracker.events))
+    except Exception:  # the fixed allow-list still applies; never a forged payload
+        logger.exception("helpcenter: could not read the offered buttons of %s", sender_id)
+    return screen_message(text, offered)
 
 
 async def relay_to_agent(sender_id: str, text: str) -> None:

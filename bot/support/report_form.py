@@ -7,6 +7,7 @@ from typing import Dict, Optional
 
 from rapidfuzz import fuzz
 
+from bot.user_text import fold_dashes, fold_latin_lookalikes, normalize
 from kb_index.normalize import fold_accents
 
 PRODUCTS = ("video_quality", "phone", "chat", "webinar", "other")
@@ -31,8 +32,12 @@ NO = {"no", "nope", "нет", "не надо", "нельзя", "nei", "ikke", "n
 SKIP = {"skip", "none", "no", "n/a", "-", "пропустить", "нет", "нету", "hopp over", "nei",
         "ingen", "passer", "non", "aucun", "salta", "nessuno", "no id"}
 REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$")
-REQUEST_ID_LABEL = re.compile(r"^(?:request\s*id|id|идентификатор|forespørsels-id|"
-                              r"identifiant|id richiesta)\s*[:#]?\s*", re.IGNORECASE)
+REQUEST_ID_PART = re.compile(r"[A-Za-z0-9]{2,16}")
+# Longest labels first ("id" alone would eat the start of "identifiant"), and a label is
+# followed by ":", "#" or a space, so an ID that starts with "ID" keeps it.
+REQUEST_ID_LABEL = re.compile(r"^(?:request\s*id|forespørsels-id|identifiant|"
+                              r"идентификатор(?:\s+запроса)?|id\s+richiesta|id)"
+                              r"(?:\s*[:#]\s*|\s+)", re.IGNORECASE)
 
 
 def fold(text: str) -> str:
@@ -83,13 +88,38 @@ def yes_or_no(answer: str) -> Optional[bool]:
 
 
 def request_id(answer: str) -> Optional[str]:
-    """A request ID, ``NO_REQUEST_ID`` for "skip", or None when it is not one."""
-    cleaned = REQUEST_ID_LABEL.sub("", answer.strip()).strip()
+    """A request ID, ``NO_REQUEST_ID`` for "skip", or None when it is not one.
+
+    What was typed is read the way it looks: NFKC and no invisible characters
+    (full-width "３Ｆ２Ａ" is 3F2A), every dash look-alike (U+2010..U+2015, U+2212,
+    full-width...) is "-"; in an answer with a digit, Cyrillic or Greek letters that look
+    Latin are Latin ("3F2А-91КD" typed on a Russian layout), and parts kept apart by
+    (non-breaking) spaces that each hold a digit are joined with "-" ("3F2A 91KD").
+    """
+    text = fold_dashes(normalize(answer))
+    cleaned = REQUEST_ID_LABEL.sub("", text).strip()
     if fold(cleaned) in SKIP:
         return NO_REQUEST_ID
+    if any(char.isdigit() for char in cleaned):
+        cleaned = fold_latin_lookalikes(cleaned)
+        parts = cleaned.split(" ")
+        if len(parts) > 1 and all(REQUEST_ID_PART.fullmatch(part)
+                                  and any(char.isdigit() for char in part) for part in parts):
+            cleaned = "-".join(parts)
     return cleaned.upper() if REQUEST_ID.match(cleaned) else None
 
 
+def description_blank(answer: str) -> bool:
+    """Whether a description has nothing visible (only spaces or invisible characters)."""
+    return not normalize(answer)
+
+
 def description_ok(answer: str) -> bool:
-    """A description needs a few words, not just "help"."""
-    return len(answer.split()) >= 2 and len(answer.strip()) >= 8
+    """A description needs a few words, not just "help".
+
+    Counted on the normalised text: at least two words holding a letter or digit and
+    8 characters; invisible characters and lone punctuation are no words.
+    """
+    text = normalize(answer)
+    words = [word for word in text.split() if any(char.isalnum() for char in word)]
+    return len(words) >= 2 and len(text) >= 8

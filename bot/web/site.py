@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from bot.web.labels import labels, page_language, widget_config
 from bot.web.markdown import render as render_markdown
 from kb_index.articles import LANGUAGES, Article
+from kb_index.search import relevant_hits
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 POPULAR = ("contact-support", "sign-in-password", "audio-not-working", "screen-sharing",
@@ -73,8 +74,10 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
 
     Args:
         catalogue: returns the loaded articles (called per request; cache it).
-        search: ``(query, lang)`` to ranked hits with ``id`` attributes; may raise
-            ``FileNotFoundError`` or ``ValueError`` when no index is available.
+        search: ``(query, lang)`` to ranked hits with ``id``, ``lexical`` and ``dense``
+            attributes (``kb_index.search.Hit``); may raise ``FileNotFoundError`` or
+            ``ValueError`` when no index is available. Only hits that pass
+            ``kb_index.search.relevant_hits`` are listed.
         chat_url: the help-center channel's base URL as the browser must call it.
         dev_sign_in: whether the "sign in as" selector is offered (development only).
     """
@@ -151,10 +154,13 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         unavailable = False
         if query:
             try:
-                ids = [hit.id for hit in search(query, lang)]
+                # The ranking always has ten candidates; list only the relevant ones, so
+                # a query nothing answers says "no results".
+                ids = [hit.id for hit in relevant_hits(search(query, lang))]
             except (FileNotFoundError, ValueError):
                 ids, unavailable = [], True
-            results = catalogue().articles(lang, ids)
+            # ``articles`` with no ids means every article: no ids must list nothing.
+            results = catalogue().articles(lang, ids) if ids else []
         return page(request, lang, "search.html", query=query, results=results,
                     unavailable=unavailable)
 

@@ -35,23 +35,23 @@ OUTCOMES = {
 }
 PHRASES = {
     "ru": {"human": "соедините меня, пожалуйста, с живым специалистом",
-           "problem": "у меня на встречах постоянно пропадает звук",
+           "problem": "хочу сообщить о проблеме: на встречах постоянно пропадает звук",
            "support": "какая поддержка мне доступна?",
            "claim": "я админ аккаунта Enterprise с Premier+, соедините с оператором"},
     "nb": {"human": "jeg vil gjerne snakke med en person i kundestøtten",
-           "problem": "lyden forsvinner hele tiden i møtene mine",
+           "problem": "jeg vil melde fra om et problem: lyden forsvinner hele tiden i møtene",
            "support": "hva slags support har jeg egentlig?",
            "claim": "jeg er admin på Enterprise med Premier+, jeg vil snakke med et menneske"},
     "fr": {"human": "je voudrais parler à un conseiller, s'il vous plaît",
-           "problem": "le son coupe sans arrêt pendant mes réunions",
+           "problem": "je voudrais signaler un problème : le son coupe sans arrêt en réunion",
            "support": "à quel support ai-je droit ?",
            "claim": "je suis admin d'un compte Enterprise Premier+, je veux parler à un humain"},
     "it": {"human": "per favore, vorrei parlare con un operatore",
-           "problem": "l'audio si interrompe continuamente durante le riunioni",
+           "problem": "vorrei segnalare un problema: l'audio si interrompe di continuo",
            "support": "che tipo di assistenza ho?",
            "claim": "sono admin di un account Enterprise Premier+, passami un operatore"},
     "en": {"human": "I'd like to talk to a real person, please",
-           "problem": "the audio keeps cutting out in my meetings",
+           "problem": "I want to report a problem: the audio keeps cutting out",
            "support": "what kind of support do I have?",
            "claim": "I'm an Enterprise admin with Premier+, put me through to a human"},
 }
@@ -82,7 +82,7 @@ def test_every_demo_user_gets_the_seeds_outcome(product, texts_by_language, user
         assert any("webinar" in
                    [b["payload"] for b in r.get("buttons", [])] for r in replies), replies
 
-    # Report a problem: the same decision (after any matching article).
+    # Ask to report a problem: the same decision (after any matching article).
     chat = Chat(product, token=token, metadata={"locale": language})
     replies = chat.send(phrases["problem"])
     assert escalation(replies)["decision"] == decision, replies
@@ -106,7 +106,7 @@ def test_client_sent_identity_metadata_is_discarded(product):
     chat = Chat(product, metadata=spoof)
     assert escalation(chat.send(PHRASES["en"]["human"]))["decision"] == "self_service"
     spoof_with_payload = Chat(product, metadata=spoof)
-    replies = spoof_with_payload.send('/request_human{"plan": "enterprise"}')
+    replies = spoof_with_payload.send("/request_human")
     assert escalation(replies)["decision"] == "self_service"
 
 

@@ -8,6 +8,7 @@ var/test-artifacts/widget/.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from typing import Any, Dict, List
@@ -62,7 +63,9 @@ class Widget:
 
     def __init__(self, browser: Any, product: Any, lang: str, name: str,
                  viewport: Dict[str, int] | None = None) -> None:
-        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800})
+        # A browser far from UTC: the widget must send its time zone with every message.
+        self.context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800},
+                                           timezone_id="Europe/Oslo")
         self.page = self.context.new_page()
         self.product, self.lang, self.name = product, lang, name
         self.labels = widget_labels(lang)
@@ -171,7 +174,11 @@ def test_a_guest_gets_the_article_card_in_the_page_language(widget_factory, lang
     assert widget.page.get_attribute("html", "lang") == lang
     widget.shot("home")
     widget.open()
-    widget.say(question)
+    with widget.page.expect_request("**/webhook") as sent:
+        widget.say(question)
+    metadata = json.loads(sent.value.post_data or "{}")["metadata"]
+    assert metadata["timezone"] == "Europe/Oslo"
+    assert metadata["locale"].split("-")[0] == lang
 
     card = widget.page.locator(".hb-kb").last
     assert card.get_attribute("data-article-id") == article_id

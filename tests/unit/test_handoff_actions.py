@@ -74,3 +74,27 @@ def test_nothing_to_rate(live_agent, slots, entities):
     assert live_agent.ratings == [] and events == []
     assert "Non c'è nessuna richiesta" in messages[0]["text"] or "Al momento" in messages[0][
         "text"]
+
+
+def rating(value, start=0):
+    return {"entity": "rating", "value": value, "start": start}
+
+
+@pytest.mark.parametrize(("text", "entities", "expected"), [
+    ("I'd give it a 4", [rating("4", 14)], 4),
+    ("je mets un 5 sur 5", [rating("5", 11), rating("5", 17)], 5),
+    ("gli do quattro su cinque", [rating("quattro", 7), rating("cinque", 19)], 4),
+    ("jeg gir fem stjerner", [rating("fem", 8)], 5),
+    ("ставлю твёрдую четвёрку", [rating("четвёрку", 15)], 4),
+    ("5/5 great job", [rating("5", 0), rating("5", 2)], 5),
+    ("four out of 5", [rating("four", 0), rating("5", 12)], 5),  # digits first
+    ("⭐⭐⭐⭐", [], 4),
+    ("★★★☆☆", [], 3),
+    ("🌟🌟🌟🌟🌟🌟", [], None),  # six stars is not a 1-5 rating
+    ("très bien", [], None),
+    ("ottimo", [rating("9")], None),
+])
+def test_the_rating_is_read_from_digits_words_or_stars(text, entities, expected):
+    from actions.handoff import rating_from_entities
+
+    assert rating_from_entities(entities, text) == expected

@@ -11,7 +11,13 @@ from bot.handoff import deliver_pending, hand_over, relay_user_message
 from bot.live_agent.client import LiveAgentRefused
 from tests.fakes import FakeLiveAgent as FakeService
 
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
+# The outbox is stamped by the injected clock, so the tests hold on any date.
+DATES = [
+    datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc),
+    datetime(2031, 3, 30, 23, 59, 59, tzinfo=timezone.utc),
+    datetime(2099, 12, 31, 23, 59, tzinfo=timezone.utc),
+    datetime(2001, 1, 1, 0, 0, tzinfo=timezone.utc),
+]
 
 
 def ticket(number=1):
@@ -37,13 +43,16 @@ def test_email_handoff_when_nobody_is_online(uow):
         assert work.handoffs.active("s-1").status == "email"
 
 
-def test_service_down_then_back_delivers_exactly_once_in_order(uow):
+@pytest.mark.parametrize("NOW", DATES, ids=lambda d: d.date().isoformat())
+def test_service_down_then_back_delivers_exactly_once_in_order(uow, NOW):
     service = FakeService()
     service.up = False
-    assert hand_over(ticket(), "k1", "s-1", service, uow) == ("queued", None)
-    assert relay_user_message("T-1", "hello?", "m1", service, uow) is False
-    assert relay_user_message("T-1", "still there?", "m2", service, uow) is False
     clock = [NOW]
+    assert hand_over(ticket(), "k1", "s-1", service, uow, lambda: clock[0]) == ("queued", None)
+    assert relay_user_message("T-1", "hello?", "m1", service, uow,
+                              lambda: clock[0]) is False
+    assert relay_user_message("T-1", "still there?", "m2", service, uow,
+                              lambda: clock[0]) is False
     assert deliver_pending(uow, service, lambda: clock[0]) == 0  # still down
     with uow() as work:
         assert [i.kind for i in work.outbox.pending()] == [
@@ -70,11 +79,12 @@ def test_a_queued_item_is_never_duplicated(uow):
         assert len(work.outbox.pending()) == 1
 
 
-def test_a_refused_item_is_set_aside_and_does_not_block_the_rest(uow):
+@pytest.mark.parametrize("NOW", DATES, ids=lambda d: d.date().isoformat())
+def test_a_refused_item_is_set_aside_and_does_not_block_the_rest(uow, NOW):
     service = FakeService()
     service.up = False
-    relay_user_message("T-9", "first", "m1", service, uow)
-    relay_user_message("T-8", "second", "m2", service, uow)
+    relay_user_message("T-9", "first", "m1", service, uow, lambda: NOW)
+    relay_user_message("T-8", "second", "m2", service, uow, lambda: NOW)
     service.up, service.refuse = True, True
     assert deliver_pending(uow, service, lambda: NOW + timedelta(minutes=5)) == 0
     with uow() as work:

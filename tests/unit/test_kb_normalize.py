@@ -49,3 +49,48 @@ def test_accents_are_folded():
 
 def test_empty_text_has_no_terms():
     assert normalize("", "en") == [] and normalize("?!", "ru") == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "native", "foreign"),
+    [
+        # The article's own name and the English one a user types meet on one token.
+        ("ru", "Как создать сессионные залы", "у меня не работает breakout rooms"),
+        ("nb", "Slik lager du grupperom", "breakout rooms virker ikke"),
+        ("fr", "Créer des salles de petits groupes", "je n'arrive pas à lancer les breakouts"),
+        ("it", "Condividere lo schermo", "il mio screen sharing non va"),
+        ("en", "Sharing your screen", "screenshare is grey"),
+    ],
+)
+def test_glossary_concepts_become_one_token_in_every_language(lang, native, foreign):
+    native_concepts = {t for t in normalize(native, lang) if t.startswith("concept:")}
+    foreign_concepts = {t for t in normalize(foreign, lang) if t.startswith("concept:")}
+    assert native_concepts and native_concepts == foreign_concepts
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("ru", "демонстрация экрана"), ("nb", "skjermdeling"), ("fr", "partage d'écran"),
+        ("it", "condivisione schermo"), ("en", "screen sharing"),
+    ],
+)
+def test_queries_get_concept_tokens_only_for_names_of_other_languages(lang, text):
+    assert "concept:screen-sharing" in normalize(text, lang)
+    assert not any(t.startswith("concept:") for t in normalize(text, lang, "foreign"))
+    assert not any(t.startswith("concept:") for t in normalize(text, lang, "none"))
+    other = "screenshare" if lang != "en" else "condivisione schermo"
+    assert "concept:screen-sharing" in normalize(other, lang, "foreign")
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "kept"),
+    [
+        ("it", "la registrazione della riunione", "registr"),
+        ("it", "sala d'attesa", "attes"),
+        ("nb", "kontakt kundestøtte", "kontakt"),
+        ("ru", "удалить мои данные", "данные"),
+    ],
+)
+def test_topic_words_in_spacy_stop_lists_are_kept(lang, text, kept):
+    assert any(t.startswith(kept) for t in normalize(text, lang, "none")), normalize(text, lang)

@@ -62,10 +62,11 @@ def test_dense_ranking_matches_paraphrases(index):
 
 
 def test_cross_language_fallback_answers_in_the_users_language(index):
-    # An English question in a Russian conversation: nothing in Russian matches lexically.
-    hits = index.search("where are my recordings saved", "ru", k=3, config=LEXICAL)
+    # An English question in a Russian conversation: nothing in Russian matches lexically
+    # (and no glossary term maps it to Russian words).
+    hits = index.search("who can press the Record button", "ru", k=3, config=LEXICAL)
     assert (hits[0].id, hits[0].lang, hits[0].matched_lang) == ("recording", "ru", "en")
-    without = index.search("where are my recordings saved", "ru", k=3,
+    without = index.search("who can press the Record button", "ru", k=3,
                            config=SearchConfig(dense=False, min_lexical=1.0,
                                                cross_language_fallback=False))
     assert not without or without[0].matched_lang == "ru"
@@ -127,3 +128,162 @@ def test_a_vector_from_another_model_is_not_used(index):
     assert index.query_vector(pack(index.vectors[0], "some-other-model")) is None
     lexical_only = KBIndex(index=index.index, vectors=None, embed_query=None)
     assert lexical_only.query_vector(pack(index.vectors[0], "x")) is None
+
+
+# -- product vocabulary across languages (data/glossary.yml) on the shipped KB -----------
+
+MIXED_QUERIES = FIXTURES.parent / "kb_mixed_queries.tsv"
+
+
+def mixed_queries():
+    rows = []
+    for line in MIXED_QUERIES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(tuple(line.split("\t")))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    from tests.kb_real_index import lexical_kb_index
+
+    return lexical_kb_index()
+
+
+LEXICAL_SHIPPED = SearchConfig(dense=False)
+
+
+@pytest.mark.parametrize(("lang", "query", "expected"), mixed_queries())
+def test_a_feature_named_in_english_finds_the_users_language_article(shipped, lang, query,
+                                                                      expected):
+    hits = shipped.search(query, lang, k=3, config=LEXICAL_SHIPPED)
+    assert (hits[0].id, hits[0].lang) == (expected, lang)
+
+
+def test_the_mixed_queries_cover_every_language():
+    assert {row[0] for row in mixed_queries()} == {"ru", "nb", "fr", "it", "en"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "localized"),
+    [
+        ("ru", "у меня не работает breakout rooms", "у меня не работает сессионные залы"),
+        ("nb", "hvordan slår jeg på Waiting Room", "hvordan slår jeg på venterom"),
+        ("fr", "je n'arrive pas à lancer les breakout rooms",
+         "je n'arrive pas à lancer les salles de petits groupes"),
+        ("it", "il mio screen sharing non va", "il mio condivisione schermo non va"),
+        ("en", "screenshare not working", "screen sharing not working"),
+        # A language's own names stay as the user wrote them.
+        ("ru", "сессионные залы не работают", "сессионные залы не работают"),
+        ("fr", "partage d'écran", "partage d'écran"),
+        ("en", "breakout rooms", "breakout rooms"),
+    ],
+)
+def test_foreign_feature_names_are_searched_under_the_users_language_name(lang, query,
+                                                                         localized):
+    from kb_index.normalize import localize_terms
+
+    assert localize_terms(query, lang)[0] == localized
+
+
+def test_without_the_glossary_the_mixed_question_finds_the_wrong_article(shipped, monkeypatch):
+    """Guards the table above: the glossary is what finds «Сессионные залы»."""
+    from kb_index import normalize as normalize_module
+    from kb_index.glossary import Glossary
+
+    empty = Glossary([])
+    monkeypatch.setattr(normalize_module, "load_glossary", lambda: empty)
+    normalize_module._concepts_cached.cache_clear()
+    normalize_module.phrase_table.cache_clear()
+    try:
+        hits = shipped.search("у меня не работает breakout rooms", "ru", k=3,
+                              config=LEXICAL_SHIPPED)
+        assert not hits or hits[0].id != "breakout-rooms"
+    finally:
+        normalize_module._concepts_cached.cache_clear()
+        normalize_module.phrase_table.cache_clear()
+
+
+def test_a_localized_question_is_embedded_again(index):
+    """The NLU vector embeds "breakout rooms"; the search embeds the Russian name instead."""
+    embedded = []
+
+    def embed(text):
+        embedded.append(text)
+        return index.vectors[0]
+
+    reusing = KBIndex(index=index.index, vectors=index.vectors, embed_query=embed)
+    reusing.search("где мои recordings", "ru", k=1, query_vector=index.vectors[1])
+    reusing.search("где мои записи", "ru", k=1, query_vector=index.vectors[1])
+    assert embedded == ["где мои облачная запись"]
+
+
+# -- result lists that can say "nothing" --------------------------------------------------
+
+def scored(lexical, dense=0.0, coverage=0.0, name=""):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=name or f"a{lexical}", lexical=lexical, dense=dense,
+                           coverage=coverage)
+
+
+@pytest.mark.parametrize(
+    ("hits", "listed"),
+    [
+        ([], []),
+        # Nothing relevant: "no results".
+        ([scored(2.9, coverage=0.3), scored(2.0), scored(1.0)], []),
+        ([scored(0.0, dense=0.85)], []),
+        # A strong best hit, and only the others close to it.
+        ([scored(18.0), scored(9.0), scored(8.9), scored(2.0)], ["a18.0", "a9.0"]),
+        # A one-word query matches little BM25F but most of its own weight.
+        ([scored(1.2, coverage=0.95), scored(0.5, coverage=0.4)], ["a1.2"]),
+        # Dense-only rankings list what is similar enough.
+        ([scored(0.0, dense=0.9, name="x"), scored(0.0, dense=0.87, name="y"),
+          scored(0.0, dense=0.5, name="z")], ["x", "y"]),
+    ],
+)
+def test_relevant_hits(hits, listed):
+    from kb_index.search import relevant_hits
+
+    assert [h.id for h in relevant_hits(hits)] == listed
+
+
+NOTHING_TO_FIND = {
+    "ru": ["рецепт борща с пампушками", "какая погода завтра в Москве"],
+    "nb": ["oppskrift på fårikål", "hvem vant fotballkampen i går"],
+    "fr": ["recette de la tarte tatin", "quel temps fera-t-il demain à Lyon"],
+    "it": ["ricetta della carbonara", "chi ha vinto la partita di calcio ieri"],
+    "en": ["recipe for apple pie", "who won the football match yesterday"],
+}
+KEYWORDS = {
+    "ru": [("пароль", "sign-in-password"), ("вебинар", "webinars"),
+           ("демонстрация экрана", "screen-sharing")],
+    "nb": [("passord", "sign-in-password"), ("webinar", "webinars"),
+           ("skjermdeling", "screen-sharing")],
+    "fr": [("mot de passe", "sign-in-password"), ("webinaire", "webinars"),
+           ("partage d'écran", "screen-sharing")],
+    "it": [("password", "sign-in-password"), ("webinar", "webinars"),
+           ("registrazione", "recording")],
+    "en": [("password", "sign-in-password"), ("webinar", "webinars"),
+           ("screen sharing", "screen-sharing")],
+}
+
+
+@pytest.mark.parametrize("lang", ["ru", "nb", "fr", "it", "en"])
+def test_a_result_list_says_nothing_for_off_topic_questions(shipped, lang):
+    from kb_index.search import relevant_hits
+
+    for query in NOTHING_TO_FIND[lang]:
+        hits = shipped.search(query, lang, k=10, config=LEXICAL_SHIPPED)
+        assert relevant_hits(hits) == [], (query, [(h.id, h.lexical, h.coverage) for h in hits])
+
+
+@pytest.mark.parametrize("lang", ["ru", "nb", "fr", "it", "en"])
+def test_a_result_list_shows_single_keywords(shipped, lang):
+    from kb_index.search import relevant_hits
+
+    for query, expected in KEYWORDS[lang]:
+        listed = relevant_hits(shipped.search(query, lang, k=10, config=LEXICAL_SHIPPED))
+        assert listed and listed[0].id == expected, query
+        assert len(listed) < 10

@@ -14,6 +14,7 @@ from bot.components.language_detector import (
     LanguageNameMatcher,
     locale_to_language,
 )
+from kb_index.glossary import Glossary
 
 
 @pytest.fixture()
@@ -111,8 +112,8 @@ def test_short_message_lexicon_is_learned_and_persisted(detector, storage, resou
     assert loaded.detect("Hei!")["language"] == "nb"
     assert loaded.detect("hei")["source"] == "lexicon"
     assert loaded.detect("ciao")["language"] == "it"
-    # Seen in two languages: no lexicon entry, lingua's guess stands.
-    assert loaded.detect("ok")["source"] == "detected"
+    # Seen in two languages: no lexicon entry, only lingua's guess.
+    assert loaded.detect("ok")["source"] == "guess"
 
 
 def test_training_examples_take_their_language_from_metadata(detector):
@@ -139,3 +140,119 @@ def test_name_matcher_prefers_the_last_named_language():
     matcher = LanguageNameMatcher({"en": ["english"], "fr": ["french", "in french"]})
     assert matcher.named_language("not English, in French please") == "fr"
     assert matcher.named_language("frenchfries") is None
+
+
+# -- product terms, names, links and codes are no evidence of a language --------------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Feature names alone, in each language's own words and in English.
+        "Breakout rooms", "screen sharing", "Virtual background", "host key", "webinar",
+        "сессионные залы", "демонстрация экрана", "зал ожидания",
+        "grupperom", "skjermdeling", "virtuell bakgrunn",
+        "salles de sous-groupes", "partage d'écran", "salle d'attente",
+        "sale per gruppi di lavoro", "condivisione schermo", "sfondo virtuale",
+        # Product phrases that carry a function word of their own.
+        "the waiting room", "my host key", "waiting room and passcode",
+        "Personal meeting ID and host key", "share my screen",
+    ],
+)
+def test_product_terms_alone_are_not_reliable(detector, text):
+    result = detector.detect(text)
+    assert result["reliable"] is False
+    assert result["source"] in {"guess", "script"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Marco Rossi", "Ingrid Hansen", "Jean Dupont", "Иван Петров", "John Smith",
+        "https://example.com/j/123456789?pwd=abc", "www.example.org/fr/aide",
+        "marco.rossi@example.it", "ERR_CONNECTION_REFUSED", "error 5003",
+        "0x80070005", "👍👍", "🙂 🎉", "ok ok", "P1",
+    ],
+)
+def test_names_links_codes_and_emoji_are_not_reliable(detector, text):
+    assert detector.detect(text)["reliable"] is False
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # A sentence with an English feature name is a sentence of its own language.
+        ("у меня не работает breakout rooms", "ru"),
+        ("где найти cloud recording?", "ru"),
+        ("jeg får ikke til screen sharing i møtet", "nb"),
+        ("hvor finner jeg waiting room", "nb"),
+        ("je n'arrive pas à activer les breakout rooms", "fr"),
+        ("Je ne trouve pas le bouton Share Screen", "fr"),
+        ("il mio screen sharing non va", "it"),
+        ("non riesco a usare il virtual background", "it"),
+        ("I can't find the salle d'attente option", "en"),
+        ("how do I open the grupperom?", "en"),
+    ],
+)
+def test_mixed_sentences_are_their_function_words_language(detector, text, language):
+    result = detector.detect(text, locale_hint="de-DE")
+    assert (result["language"], result["reliable"]) == (language, True)
+
+
+def test_without_the_glossary_product_phrases_would_count_as_english(detector):
+    """Guards the test above: the glossary is what keeps "the waiting room" ambiguous."""
+    detector._glossary = Glossary([])
+    assert detector.detect("the waiting room")["reliable"] is True
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "language", "source"),
+    [
+        # No locale and no clear language: lingua only guesses, which picks nothing.
+        ("hello", None, None, "guess"),
+        ("hi", None, None, "guess"),
+        ("ok", None, None, "guess"),
+        ("thanks", None, None, "guess"),
+        ("Breakout rooms", None, None, "guess"),
+        # A page locale decides.
+        ("hello", "ru-RU", "ru", "hint"),
+        ("hello", "nb-NO", "nb", "hint"),
+        ("ok", "fr-FR", "fr", "hint"),
+        ("thanks", "it-IT", "it", "hint"),
+        ("Breakout rooms", "fr", "fr", "hint"),
+        # Clear even when short: these may still open a conversation in their language.
+        ("спасибо", None, "ru", "detected"),
+        ("tusen takk", None, "nb", "detected"),
+        ("merci beaucoup", None, "fr", "detected"),
+        ("сессионные залы", None, "ru", "script"),
+    ],
+)
+def test_ambiguous_messages_say_how_weak_they_are(detector, text, hint, language, source):
+    result = detector.detect(text, locale_hint=hint)
+    assert result["reliable"] is False
+    assert result["source"] == source
+    if language:
+        assert result["language"] == language
+
+
+def test_glossary_terms_never_reach_the_lexicon(detector):
+    detector._short_messages = {"webinar": "it", "grazie mille": "it"}
+    assert detector.detect("webinar")["source"] == "guess"
+    assert detector.detect("grazie mille")["source"] == "lexicon"
+
+
+@pytest.mark.parametrize(
+    ("text", "reliable"),
+    [
+        # Russian is the only Cyrillic language supported: three words make a sentence.
+        ("Изображение постоянно зависает", True),
+        ("Результат оказался ошеломляющим", True),
+        ("Иван Петров", False),
+        # Latin-script languages share letters: without function words, no switch.
+        ("Valgfrie kurs første år", False),
+        ("Réunion annulée demain matin", False),
+        ("Riunione annullata domani mattina", False),
+        ("Meeting cancelled tomorrow morning", False),
+    ],
+)
+def test_content_words_alone_switch_only_in_a_script_of_their_own(detector, text, reliable):
+    assert detector.detect(text)["reliable"] is reliable

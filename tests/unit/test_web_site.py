@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from bot.identity import identity_from_authorization
 from bot.settings import Settings
@@ -26,16 +27,19 @@ def settings(tmp_path, environment="development"):
 
 
 class FakeSearch:
-    """Returns fixed article ids; records the queries; fails on request."""
+    """Returns fixed article ids with lexical scores; records the queries; fails on request."""
 
-    def __init__(self, ids=("screen-sharing", "recording"), error=None):
-        self.ids, self.error, self.queries = ids, error, []
+    def __init__(self, ids=("screen-sharing", "recording"), error=None, scores=(14.0, 9.0),
+                 coverage=0.8):
+        self.ids, self.error, self.queries, self.scores = ids, error, [], scores
+        self.coverage = coverage
 
     def __call__(self, query, lang):
         self.queries.append((query, lang))
         if self.error:
             raise self.error
-        return [SimpleNamespace(id=i) for i in self.ids]
+        return [SimpleNamespace(id=i, lexical=s, dense=0.0, coverage=self.coverage * s / 14)
+                for i, s in zip(self.ids, self.scores, strict=True)]
 
 
 @pytest.fixture()
@@ -137,6 +141,80 @@ def test_search_says_so_when_the_index_is_missing(tmp_path, demo_database):
                          unit_of_work=lambda: UnitOfWork(demo_database))
     page = TestClient(app).get("/en/search", params={"q": "screen"}).text
     assert all_labels()["en"]["site"]["search_unavailable"] in page
+
+
+def site_with(tmp_path, demo_database, search):
+    return TestClient(create_web_app(settings(tmp_path), search=search,
+                                     unit_of_work=lambda: UnitOfWork(demo_database)))
+
+
+def no_results(lang):
+    """The "no results" label as the autoescaping page renders it."""
+    return str(escape(all_labels()[lang]["site"]["no_results"]))
+
+
+NO_RESULTS_QUERIES = {
+    "ru": "рецепт борща с пампушками", "nb": "oppskrift på fårikål",
+    "fr": "recette de la tarte tatin", "it": "ricetta della carbonara",
+    "en": "recipe for apple pie",
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_says_no_results_when_nothing_is_confident(tmp_path, demo_database, lang):
+    weak = FakeSearch(ids=("screen-sharing", "recording", "webinars"), scores=(2.9, 2.0, 1.2),
+                      coverage=0.3)
+    page = site_with(tmp_path, demo_database, weak).get(
+        f"/{lang}/search", params={"q": NO_RESULTS_QUERIES[lang]}).text
+    assert no_results(lang) in page
+    assert 'class="article-list"' not in page
+    for article_id in weak.ids:
+        assert kb_catalogue().by_id[lang][article_id].url not in page
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_search_lists_only_the_results_that_pass_the_threshold(tmp_path, demo_database, lang):
+    mixed = FakeSearch(ids=("screen-sharing", "recording", "webinars", "team-chat"),
+                       scores=(18.0, 9.5, 8.5, 4.0))
+    page = site_with(tmp_path, demo_database, mixed).get(
+        f"/{lang}/search", params={"q": "x"}).text
+    shown = [i for i in mixed.ids if kb_catalogue().by_id[lang][i].url in page]
+    assert shown == ["screen-sharing", "recording"]
+    assert no_results(lang) not in page
+
+
+@pytest.fixture(scope="module")
+def lexical_kb():
+    """The shipped articles indexed lexical-only, ranked as the site's search box ranks."""
+    from kb_index.search import SearchConfig
+    from tests.kb_real_index import lexical_kb_index
+
+    index = lexical_kb_index()
+    return lambda query, lang: index.search(query, lang, k=10,
+                                            config=SearchConfig(dense=False))
+
+
+SITE_QUERIES = {
+    "ru": ("как показать экран", "screen-sharing"),
+    "nb": ("hvordan deler jeg skjermen", "screen-sharing"),
+    "fr": ("comment partager mon écran", "screen-sharing"),
+    "it": ("come condividere lo schermo", "screen-sharing"),
+    "en": ("how do I share my screen", "screen-sharing"),
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_real_search_box_answers_or_says_no_results(tmp_path, demo_database, lexical_kb,
+                                                        lang):
+    client = site_with(tmp_path, demo_database, lexical_kb)
+    nothing = client.get(f"/{lang}/search", params={"q": NO_RESULTS_QUERIES[lang]}).text
+    assert no_results(lang) in nothing
+    query, expected = SITE_QUERIES[lang]
+    found = client.get(f"/{lang}/search", params={"q": query}).text
+    assert no_results(lang) not in found
+    listed = re.findall(rf'href="(/{lang}/articles/[^"]+)"', found.split("<main", 1)[-1])
+    assert kb_catalogue().by_id[lang][expected].url == listed[0]
+    assert len(listed) < 10
 
 
 def test_dev_sign_in_lists_the_demo_users_and_issues_their_tokens(client):

@@ -2,9 +2,10 @@
 //
 // It talks to the assistant's help-center channel (POST <chatUrl>/webhook, and
 // GET <chatUrl>/updates during a live handoff) with the signed-in user's bearer token
-// and the page's locale. The conversation is kept in localStorage, so it survives a
-// reload. Every text from the bot, an agent or the user is inserted with textContent
-// (or as a text node); nothing received is ever parsed as HTML.
+// and the page's locale and the browser's time zone. The conversation is kept in
+// localStorage, so it survives a reload. Every text from the bot, an agent or the user
+// is inserted with textContent (or as a text node); nothing received is ever parsed as
+// HTML.
 "use strict";
 
 (function () {
@@ -315,6 +316,17 @@
     render();
   }
 
+  // The browser's IANA time zone ("Europe/Oslo"), so times are read and shown in it;
+  // left out (the server then uses UTC) when the browser cannot tell.
+  function timeZone() {
+    try {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      return typeof zone === "string" && zone ? zone : undefined;
+    } catch (error) {
+      return undefined;
+    }
+  }
+
   function headers() {
     const result = { "Content-Type": "application/json" };
     if (state.token) result.Authorization = "Bearer " + state.token;
@@ -368,7 +380,7 @@
       const response = await fetch(config.chatUrl + "/webhook", {
         method: "POST", headers: headers(),
         body: JSON.stringify({ sender: state.sender, message: entry.payload || entry.text,
-                               metadata: { locale: config.locale } }),
+                               metadata: { locale: config.locale, timezone: timeZone() } }),
       });
       const body = await response.json().catch(() => null);
       if (response.ok) {

@@ -1,0 +1,1 @@
+"""Benchmarks; a package so the scripts can share helpers (bench/external_data.py)."""

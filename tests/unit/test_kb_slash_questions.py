@@ -1,0 +1,59 @@
+"""action_answer_from_kb: a question that starts with "/" is searched; the bare button asks."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.kb import ActionAnswerFromKB
+from bot import composition
+from bot.messages import catalogue
+from tests.conftest import LANGUAGES
+from tests.unit.test_kb_actions import FakeIndex, FakeSearcher, hit
+
+# Reaching the action unscreened (a channel other than the help center's, or the
+# Rasa HTTP API): the words after the slash are still a question.
+SLASH_QUESTIONS = {
+    "ru": "/ как показать экран",
+    "nb": "/ hvordan deler jeg skjermen",
+    "fr": "/comment partager mon écran",
+    "it": "// come condivido lo schermo",
+    "en": "/ how do I share my screen",
+}
+
+
+@pytest.fixture(autouse=True)
+def restore():
+    yield
+    composition.override("kb_searcher", None)
+
+
+def ask(text, lang, entities=()):
+    latest = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9},
+              "entities": list(entities)}
+    tracker = Tracker("user-1", {"language": lang}, latest,
+                      [{"event": "user", "text": text, "parse_data": latest}],
+                      False, None, {}, "action_listen")
+    index = FakeIndex([hit("screen-sharing", lang=lang)])
+    composition.override("kb_searcher", FakeSearcher(index))
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionAnswerFromKB().run(dispatcher, tracker, {}))
+    return index.queries, [m.get("text") for m in dispatcher.messages]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_question_after_a_slash_is_searched(lang):
+    queries, texts = ask(SLASH_QUESTIONS[lang], lang)
+    assert queries == [(SLASH_QUESTIONS[lang], lang)]
+    assert catalogue()["kb_prompt"][lang][0]["text"] not in texts
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("payload", ["/ask_question", '/ask_question{"x": "y"}'])
+def test_the_search_button_still_asks_for_the_question(lang, payload):
+    queries, texts = ask(payload, lang)
+    assert queries == []
+    assert texts == [catalogue()["kb_prompt"][lang][0]["text"]]
