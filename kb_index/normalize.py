@@ -26,8 +26,10 @@ EXTRA_STOP_WORDS = {
            "din", "ditt", "dine", "kan", "får", "gjør"},
 }
 # Topic words that spaCy's stop-word lists drop: "registrazione" is "recording" and
-# "attesa" the waiting room in Italian, "kontakt" contact in Norwegian, "данные" data.
+# "attesa" the waiting room in Italian, "kontakt" contact in Norwegian, "данные" data,
+# "son" the sound in French ("pas de son"; also "his", a price worth paying).
 NOT_STOP_WORDS = {
+    "fr": {"son"},
     "it": {"registrazione", "attesa", "gruppo", "lavoro", "persone"},
     "nb": {"kontakt"},
     "ru": {"данные", "данных"},

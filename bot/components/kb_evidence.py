@@ -11,8 +11,9 @@ such a message. This component runs after the intent classifier:
 2. At inference, when the classifier's intent is social (or out of scope), it removes the
    social words from the message. If something is left and the KB search gives a hit
    with a strong lexical (BM25F) score for what is left, the intent becomes
-   ``ask_question`` with the social intent's confidence, so the KB answers. "no", "thanks", "cancel" leave nothing and
-   keep their intent; "cancel my subscription" leaves "subscription" and is answered.
+   ``ask_question`` with the social intent's confidence, so the KB answers. "no",
+   "thanks", "cancel" leave nothing and keep their intent; "cancel my subscription"
+   leaves "subscription" and is answered.
 
 The decision and its evidence are published in the parse result under ``kb_evidence``
 (``{"article_id", "score", "remainder", "overridden"}``) for evaluation and debugging.

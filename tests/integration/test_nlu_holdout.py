@@ -1,4 +1,8 @@
-"""Held-out NLU split per language: print accuracy and macro-F1, fail below 0.85."""
+"""Held-out NLU split per language: macro-F1, calibration, and the blind symptom set.
+
+The floors are what a user must get, not one training run's scores: the classifier is
+deterministic, and each floor sits below the measured value (see the README).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,12 @@ import pytest
 from bot.evaluation import evaluate, format_table, score
 from tests.conftest import LANGUAGES
 
-MIN_MACRO_F1 = 0.85
+MIN_MACRO_F1 = 0.94  # the goal is 0.95; measured 0.954-0.973 (README)
+# At most this share of held-out messages may be wrong at confidence >= 0.9.
+MAX_CONFIDENT_WRONG = 0.02
+MAX_ECE = 0.06
+# Blind symptom messages answered with the right article (the goal is 0.9).
+MIN_SYMPTOMS_RIGHT = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +31,33 @@ def test_macro_f1_per_language(holdout_scores, language):
     result = holdout_scores[language]
     assert result.examples >= 80
     assert result.macro_f1 >= MIN_MACRO_F1, format_table(holdout_scores)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_confidence_means_something(holdout_scores, language):
+    result = holdout_scores[language]
+    assert result.confident_wrong <= MAX_CONFIDENT_WRONG, format_table(holdout_scores)
+    assert result.ece <= MAX_ECE, format_table(holdout_scores)
+
+
+@pytest.fixture(scope="module")
+def symptom_scores(trained_model):
+    from bot.evaluation import evaluate_symptoms
+    from kb_index.search import default_searcher
+
+    results = evaluate_symptoms(trained_model, default_searcher().index())
+    for result in results.values():
+        print(f"{result.language}: {result.right_article}/{result.examples} right article, "
+              f"{result.unasked_escalations} unasked escalations")
+    return results
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_symptoms_get_their_article_and_no_unasked_escalation(symptom_scores, language):
+    result = symptom_scores[language]
+    assert result.examples >= 30
+    assert result.unasked_escalations == 0, result.misses
+    assert result.share >= MIN_SYMPTOMS_RIGHT, result.misses
 
 
 def test_score_penalises_wrong_predictions():
@@ -40,9 +76,13 @@ def test_holdout_never_overlaps_training_data(language):
     from bot.evaluation import load_holdout
     from tests.conftest import PROJECT_ROOT
 
+    def key(text):
+        # Emoji-only messages ("⭐⭐⭐⭐") have no words: compare them as typed.
+        return " ".join(words_of(text)) or text.strip()
+
     training = load_data(str(PROJECT_ROOT / "data" / "nlu" / language))
-    seen = {" ".join(words_of(m.get("text"))) for m in training.training_examples}
-    leaked = [text for text, _ in load_holdout(language) if " ".join(words_of(text)) in seen]
+    seen = {key(m.get("text")) for m in training.training_examples}
+    leaked = [text for text, _ in load_holdout(language) if key(text) in seen]
     assert not leaked
 
 

@@ -17,7 +17,14 @@ from bench.external_data import (
     parse_xsid,
     text_key,
 )
-from bench.external_nlu import intent_names, subsample, top_real_intent
+from bench.external_nlu import (
+    TaskReport,
+    VariantResult,
+    intent_names,
+    merge,
+    subsample,
+    top_real_intent,
+)
 
 # (language, a sentence with CSV-quoted inner quotes as SIB-200's TSV stores it, the text)
 SIB_ROWS = [
@@ -152,3 +159,29 @@ def test_subsample_is_fixed_and_keeps_file_order(language: str) -> None:
 def test_text_key_tells_texts_apart() -> None:
     assert text_key("Hei") != text_key("hei")
     assert len(text_key("Привет")) == 64
+
+
+def _result(variant: str, accuracy: float) -> VariantResult:
+    return VariantResult(variant=variant, train_seconds=1.0, predict_seconds=1.0,
+                         embed_seconds=None, pipeline=[], skipped=None,
+                         scores={lang: {"n": 1, "accuracy": accuracy, "macro_f1": accuracy,
+                                        "fallback_rate": None} for lang in SIB_FOLDERS})
+
+
+def _report(*results: VariantResult) -> TaskReport:
+    return TaskReport(task="sib200", train_size=1, labels=1, published_name="x",
+                      published={}, notes=[], results=list(results))
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    # --update with e5lr only keeps shipped and sparse from the previous run.
+    (["shipped", "sparse", "e5lr"], ["e5lr"], [("shipped", 1.0), ("sparse", 1.0),
+                                               ("e5lr", 2.0)]),
+    (["e5lr"], ["shipped"], [("shipped", 2.0), ("e5lr", 1.0)]),
+    ([], ["sparse", "e5lr"], [("sparse", 2.0), ("e5lr", 2.0)]),
+])
+def test_update_replaces_only_the_variants_that_were_rerun(
+        old: list[str], new: list[str], expected: list[tuple[str, float]]) -> None:
+    merged = merge(_report(*(_result(v, 1.0) for v in old)),
+                   _report(*(_result(v, 2.0) for v in new)))
+    assert [(r["variant"], r["scores"]["nb"]["accuracy"]) for r in merged["results"]] == expected

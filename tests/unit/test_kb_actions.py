@@ -45,6 +45,9 @@ class FakeIndex:
     def is_confident_hit(self, h):
         return h.lexical > 1
 
+    def answerable(self, hits):
+        return self.is_confident_hit
+
 
 class FakeSearcher:
     def __init__(self, index=None, error=None):

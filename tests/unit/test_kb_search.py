@@ -287,3 +287,27 @@ def test_a_result_list_shows_single_keywords(shipped, lang):
         listed = relevant_hits(shipped.search(query, lang, k=10, config=LEXICAL_SHIPPED))
         assert listed and listed[0].id == expected, query
         assert len(listed) < 10
+
+
+def _hit(article_id, lexical, dense):
+    from kb_index.search import Hit
+
+    return Hit(id=article_id, lang="en", score=0.1, title="", summary="", url="",
+               lexical=lexical, dense=dense)
+
+
+@pytest.mark.parametrize(("hits", "answer"), [
+    # A strong lexical match alone, or a very close e5 match alone, is enough.
+    ([_hit("audio-not-working", 7.0, 0.80), _hit("poor-connection", 2.0, 0.86)], True),
+    ([_hit("audio-not-working", 0.5, 0.90), _hit("poor-connection", 2.0, 0.86)], True),
+    # In between, e5 and the words must agree on the article ("lyden hakker").
+    ([_hit("poor-connection", 3.8, 0.854), _hit("audio-not-working", 1.4, 0.843)], True),
+    # e5 alone at 0.87-0.88 is what unrelated questions get ("change my name").
+    ([_hit("recording", 1.1, 0.883), _hit("virtual-background", 1.4, 0.852)], False),
+    ([_hit("join-meeting", 0.4, 0.87), _hit("meeting-security", 0.2, 0.86)], False),
+    ([_hit("join-meeting", 2.0, 0.84), _hit("meeting-security", 0.2, 0.80)], False),
+])
+def test_the_answer_rule_needs_agreement_below_a_very_close_match(hits, answer):
+    from kb_index.search import KBIndex
+
+    assert KBIndex.answerable(None, hits)(hits[0]) is answer  # type: ignore[arg-type]
