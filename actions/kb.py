@@ -13,7 +13,7 @@ from actions.common import entity, intent, language
 from bot import composition
 from bot.channels.payloads import is_payload
 from bot.feedback import KBFeedback
-from bot.kb_answer import answer_messages, consecutive_fallbacks, decide
+from bot.kb_answer import answer_messages, answer_question, consecutive_fallbacks, decide
 from bot.messages import render
 from kb_index.embedding import PARSE_KEY
 
@@ -51,9 +51,8 @@ class ActionAnswerFromKB(Action):
                 decision = decide(hits, lambda hit: True)
             else:
                 # The NLU pipeline already embedded this message: reuse its vector.
-                vector = index.query_vector(tracker.latest_message.get(PARSE_KEY))
-                hits = index.search(question, lang, k=5, query_vector=vector)
-                decision = decide(hits, index.answerable(hits))
+                decision = answer_question(index, question, lang,
+                                           tracker.latest_message.get(PARSE_KEY))
         except (FileNotFoundError, ValueError):
             logger.exception("KB search failed for %r in %s", question, lang)
             dispatcher.utter_message(**render("kb_unavailable", lang))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -77,6 +77,12 @@ def expected_calibration_error(confidences: Sequence[float], correct: Sequence[b
     return gap
 
 
+def confident_wrong_share(confidences: Sequence[float], correct: Sequence[bool]) -> float:
+    """The share of messages that are wrong at confidence >= ``CONFIDENT`` (0 if none)."""
+    wrong = sum(c >= CONFIDENT and not ok for c, ok in zip(confidences, correct, strict=True))
+    return wrong / max(1, len(confidences))
+
+
 def score(language: str, gold: List[str], predicted: List[str],
           detected: List[Optional[str]],
           confidences: Optional[Sequence[float]] = None) -> LanguageScore:
@@ -94,8 +100,7 @@ def score(language: str, gold: List[str], predicted: List[str],
                                 zero_division=0)),
         detected_language_accuracy=sum(d == language for d in detected) / max(1, len(gold)),
         ece=expected_calibration_error(confidences, correct) if confidences else 0.0,
-        confident_wrong=(sum(c >= CONFIDENT and not ok for c, ok in zip(
-            confidences, correct, strict=True)) / max(1, len(gold))) if confidences else 0.0,
+        confident_wrong=confident_wrong_share(confidences, correct) if confidences else 0.0,
     )
 
 
@@ -146,16 +151,13 @@ def evaluate(model_path: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES,
         parsed = [next(parsed_all) for _ in pairs]
         raw = [classifier_intent(p) for p in parsed]
         gold = [intent for _, intent in pairs]
-        results[language] = score(
-            language, gold,
-            [p["intent"]["name"] for p in parsed],
-            [(p.get("language") or {}).get("language") for p in parsed],
-        )
-        calibration = score(language, gold, [name for name, _ in raw],
-                            [None] * len(raw), [c for _, c in raw])
-        results[language] = LanguageScore(
-            **{**asdict(results[language]), "ece": calibration.ece,
-               "confident_wrong": calibration.confident_wrong})
+        raw_correct = [g == name for g, (name, _) in zip(gold, raw, strict=True)]
+        confidences = [c for _, c in raw]
+        results[language] = replace(
+            score(language, gold, [p["intent"]["name"] for p in parsed],
+                  [(p.get("language") or {}).get("language") for p in parsed]),
+            ece=expected_calibration_error(confidences, raw_correct),
+            confident_wrong=confident_wrong_share(confidences, raw_correct))
     return results
 
 
@@ -229,14 +231,11 @@ def answered_article(parsed: dict, language: str, index: KBIndex) -> Optional[st
     Returns:
         The article id of a clear answer, or None (no answer, a choice, small talk).
     """
-    from bot.kb_answer import decide
+    from bot.kb_answer import answer_question
 
     if parsed["intent"]["name"] not in KB_INTENTS:
         return None
-    vector = index.query_vector(parsed.get("text_embedding"))
-    hits = index.search(parsed["text"], language, k=5,
-                        query_vector=vector)
-    decision = decide(hits, index.answerable(hits))
+    decision = answer_question(index, parsed["text"], language, parsed.get("text_embedding"))
     return decision.hits[0].id if decision.outcome == "clear" else None
 
 

@@ -39,6 +39,21 @@ def decide(hits: Sequence[Hit], is_confident: IsConfident) -> KBDecision:
     return KBDecision("clear", [top])
 
 
+def answer_question(index: Any, question: str, lang: str,
+                    vector_payload: object = None) -> KBDecision:
+    """Searches the KB for a user's question and decides the answer, as the assistant does.
+
+    Args:
+        index: a loaded ``kb_index.search.KBIndex``.
+        question: the user's message.
+        lang: the conversation language.
+        vector_payload: the e5 vector the NLU pipeline published for the message, if any.
+    """
+    vector = index.query_vector(vector_payload)
+    hits = index.search(question, lang, k=5, query_vector=vector)
+    return decide(hits, index.answerable(hits))
+
+
 def consecutive_fallbacks(events: Sequence[Dict[str, Any]]) -> int:
     """Counts the latest user messages in a row that NLU did not understand."""
     count = 0
