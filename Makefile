@@ -13,7 +13,7 @@ TRAINING_INPUTS := config.yml $(shell find domain $(RASA_DATA) -name '*.yml' 2>/
 	$(wildcard bot/components/*.py bot/components/*.yml)
 
 KB_INDEX := kb_index/build/CURRENT
-KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py) data/glossary.yml
+KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py data/kb_no_article/*.txt) data/glossary.yml
 
 # Rasa's endpoints.yml reads the action server URL from the environment.
 export HELPBOT_ACTIONS_URL ?= http://127.0.0.1:$(or $(HELPBOT_ACTIONS_PORT),5055)/webhook

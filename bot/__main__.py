@@ -105,7 +105,13 @@ def run() -> int:
 
 def evaluate(model: str | None) -> int:
     """Prints held-out intent accuracy and macro-F1 per language."""
-    from bot.evaluation import compare_with_last_run, evaluate_symptoms, format_table
+    from bot.evaluation import (
+        BLIND_SETS,
+        compare_with_last_run,
+        evaluate_no_article,
+        evaluate_symptoms,
+        format_table,
+    )
     from bot.evaluation import evaluate as evaluate_model
     from kb_index.search import default_searcher
 
@@ -117,10 +123,16 @@ def evaluate(model: str | None) -> int:
     print(format_table(results, previous))
     if previous:
         print("(F1 change: against the previous `python -m bot evaluate` run)")
-    print("\nBlind symptom messages answered with the right article")
-    for score in evaluate_symptoms(model_path, default_searcher().index()).values():
-        print(f"{score.language:<5} {score.right_article:>3}/{score.examples:<3} "
-              f"{score.share:>6.1%}  unasked escalations: {score.unasked_escalations}")
+    index = default_searcher().index()
+    for name, symptoms, no_article in BLIND_SETS:
+        print(f"\nBlind set {name}: symptoms answered with the right article; questions "
+              "without an article declined")
+        declined = evaluate_no_article(model_path, index, directory=no_article)
+        for score in evaluate_symptoms(model_path, index, directory=symptoms).values():
+            other = declined[score.language]
+            print(f"{score.language:<5} {score.right_article:>3}/{score.examples:<3} "
+                  f"{score.share:>6.1%}  unasked escalations: {score.unasked_escalations}"
+                  f"   declined {other.declined:>2}/{other.examples:<2} {other.share:>6.1%}")
     return 0
 
 

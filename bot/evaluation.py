@@ -187,6 +187,14 @@ def compare_with_last_run(results: Dict[str, LanguageScore], history: Path
 
 
 SYMPTOMS_DIR = PROJECT_ROOT / "tests" / "fixtures" / "symptoms"
+NO_ARTICLE_DIR = PROJECT_ROOT / "tests" / "fixtures" / "no_article"
+# The blind sets: (name, symptom folder, no-article folder). The first one was also used to
+# choose the answer rule; the second was written later by another author and is the test.
+BLIND_SETS = (
+    ("first", SYMPTOMS_DIR, NO_ARTICLE_DIR),
+    ("second", PROJECT_ROOT / "tests" / "fixtures" / "blind2" / "symptoms",
+     PROJECT_ROOT / "tests" / "fixtures" / "blind2" / "no_article"),
+)
 # Intents after which the assistant answers from the KB, and those that show the
 # escalation block (channels, or the report form).
 KB_INTENTS = frozenset({"ask_question", "nlu_fallback", "report_problem"})
@@ -209,6 +217,46 @@ class SymptomScore:
     def share(self) -> float:
         """The share answered with the right article (a card, not a choice of two)."""
         return self.right_article / max(1, self.examples)
+
+
+@dataclass(frozen=True)
+class NoArticleScore:
+    """How one language's blind questions without an article were answered."""
+
+    language: str
+    examples: int
+    declined: int
+    answered: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def share(self) -> float:
+        """The share the assistant declined honestly (no article, no choice)."""
+        return self.declined / max(1, self.examples)
+
+
+def load_no_article(language: str, directory: Path = NO_ARTICLE_DIR) -> List[str]:
+    """Returns the blind questions no article answers (column ``message``)."""
+    import csv
+
+    with (directory / f"{language}.tsv").open(encoding="utf-8", newline="") as handle:
+        return [row["message"] for row in csv.DictReader(handle, delimiter="\t")]
+
+
+def evaluate_no_article(model_path: Path, index: KBIndex,
+                        languages: Iterable[str] = SUPPORTED_LANGUAGES,
+                        directory: Path = NO_ARTICLE_DIR) -> Dict[str, NoArticleScore]:
+    """Routes every blind no-article question as the product does and counts declines."""
+    results = {}
+    for language in languages:
+        texts = load_no_article(language, directory)
+        answered = []
+        for text, result in zip(texts, parse_all(model_path, texts), strict=True):
+            got = answered_article(result, language, index)
+            if got is not None:
+                answered.append((text, got))
+        results[language] = NoArticleScore(language, len(texts), len(texts) - len(answered),
+                                           tuple(answered))
+    return results
 
 
 def load_symptoms(language: str, directory: Path = SYMPTOMS_DIR) -> List[Tuple[str, str]]:

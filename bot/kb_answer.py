@@ -50,7 +50,7 @@ def answer_question(index: Any, question: str, lang: str,
         vector_payload: the e5 vector the NLU pipeline published for the message, if any.
     """
     vector = index.query_vector(vector_payload)
-    hits = index.search(question, lang, k=5, query_vector=vector)
+    hits = index.answer_hits(question, lang, k=5, query_vector=vector)
     return decide(hits, index.answerable(hits))
 
 

@@ -1,4 +1,4 @@
-"""Builds the persisted KB index: per-language BM25F postings and e5 article embeddings."""
+"""Builds the persisted KB index: BM25F postings, e5 article embeddings, the answer model."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from kb_index.answer_model import NO_ARTICLE, AnswerModel, load_no_article_questions
 from kb_index.articles import LANGUAGES, Article, load_articles
-from kb_index.embedding import e5_model_id, e5_passages
+from kb_index.embedding import e5_model_id, e5_passages, e5_queries
 from kb_index.normalize import normalize
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 DEFAULT_SOURCE = PROJECT_ROOT / "data" / "kb"
 DEFAULT_BUILD = PACKAGE_DIR / "build"
+DEFAULT_NO_ARTICLE = PROJECT_ROOT / "data" / "kb_no_article"
 INDEX_FILE = "index.json"
 CURRENT_FILE = "CURRENT"
 VECTORS_FILE = "vectors.npy"
@@ -49,13 +51,30 @@ def dense_passages(article: Article) -> List[str]:
     return [f"{article.title}. {article.summary}", *article.questions]
 
 
-def source_fingerprint(source: Path) -> str:
-    """Hashes every article file, so a build knows when it is stale."""
+def source_fingerprint(source: Path, no_article: Optional[Path] = None) -> str:
+    """Hashes the article files and the no-article questions: a build knows it is stale."""
     digest = hashlib.sha256()
     for path in sorted(source.glob("*/*.md")):
         digest.update(str(path.relative_to(source)).encode())
         digest.update(path.read_bytes())
+    for path in sorted(no_article.glob("*.txt")) if no_article is not None else []:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def answer_model_examples(articles: Sequence[Article], no_article: Sequence[str]
+                          ) -> Tuple[List[str], List[str]]:
+    """The answer model's training set: (messages, labels), every language together."""
+    texts: List[str] = []
+    labels: List[str] = []
+    for article in articles:
+        for text in (article.title, *article.questions):
+            texts.append(text)
+            labels.append(article.id)
+    texts.extend(no_article)
+    labels.extend([NO_ARTICLE] * len(no_article))
+    return texts, labels
 
 
 @dataclass
@@ -75,6 +94,8 @@ def build_index(
     embed: Optional[Embedder] = e5_passages,
     articles: Optional[List[Article]] = None,
     embedding_model: str = "",
+    embed_queries: Optional[Embedder] = None,
+    no_article: Path = DEFAULT_NO_ARTICLE,
 ) -> BuildReport:
     """Loads, validates and indexes every article, then writes the index atomically.
 
@@ -85,6 +106,10 @@ def build_index(
         articles: already loaded articles (synthetic benchmarks), instead of ``source``.
         embedding_model: names ``embed``'s model; defaults to e5's id for ``e5_passages``.
             A search only reuses a query vector from the same model.
+        embed_queries: query embedder for the answer model (``kb_index.answer_model``);
+            defaults to ``e5_queries`` when ``embed`` is ``e5_passages``. No answer model
+            is trained without one.
+        no_article: folder of ``<lang>.txt`` questions no article answers.
     """
     started = time.perf_counter()
     if articles is None:
@@ -119,9 +144,16 @@ def build_index(
     }
     doc_counts = Counter(doc["lang"] for doc in docs)
     vectors = embed(passages) if embed is not None and passages else None
+    if embed_queries is None and embed is e5_passages:
+        embed_queries = e5_queries
+    model = None
+    if embed_queries is not None and vectors is not None:
+        texts, labels = answer_model_examples(
+            articles, load_no_article_questions(no_article, LANGUAGES))
+        model = AnswerModel.train(texts, labels, embed_queries(texts))
     index = {
         "format": FORMAT_VERSION,
-        "fingerprint": source_fingerprint(source) if source.exists() else "",
+        "fingerprint": source_fingerprint(source, no_article) if source.exists() else "",
         "field_weights": FIELD_WEIGHTS,
         "docs": docs,
         "postings": {lang: dict(p) for lang, p in postings.items()},
@@ -135,7 +167,7 @@ def build_index(
         "embedding_model": "" if vectors is None else (
             embedding_model or (e5_model_id() if embed is e5_passages else "unnamed")),
     }
-    version_dir = write_version(out, index, vectors)
+    version_dir = write_version(out, index, vectors, model)
     return BuildReport(
         articles=len(docs), languages=len(doc_counts),
         vectors=0 if vectors is None else len(vectors),
@@ -143,7 +175,8 @@ def build_index(
     )
 
 
-def write_version(out: Path, index: dict, vectors: Optional[np.ndarray]) -> Path:
+def write_version(out: Path, index: dict, vectors: Optional[np.ndarray],
+                  model: Optional[AnswerModel] = None) -> Path:
     """Writes one complete index version, then points ``CURRENT`` at it atomically.
 
     Readers follow ``CURRENT``, so they never mix the postings of one build with the
@@ -157,6 +190,8 @@ def write_version(out: Path, index: dict, vectors: Optional[np.ndarray]) -> Path
     if vectors is not None:
         with (version_dir / VECTORS_FILE).open("wb") as handle:
             np.save(handle, vectors.astype(np.float32))
+    if model is not None:
+        model.save(version_dir)
     pointer = out / f".{CURRENT_FILE}.tmp"
     pointer.write_text(version_dir.name, encoding="utf-8")
     pointer.replace(out / CURRENT_FILE)

@@ -11,6 +11,10 @@ Ranking per language:
 When the user's language gives no confident hit, the other languages are searched and
 the user's-language version of the matched article is returned.
 
+The assistant's chat answer (``KBIndex.answer_hits``) ranks articles with the answer
+model (``kb_index.answer_model``) when the index has one, and answers only above
+``ANSWER_MIN_PROBABILITY``; the site's search box keeps the hybrid ranking.
+
 Product vocabulary (``data/glossary.yml``): a feature the question names in another
 language's words is replaced by the user's-language name before ranking, and the index
 carries a language-neutral token per concept (``kb_index.normalize``), so
@@ -22,13 +26,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from kb_index.answer_model import NO_ARTICLE, AnswerModel
 from kb_index.build import DEFAULT_BUILD, INDEX_FILE, VECTORS_FILE, current_version
 from kb_index.embedding import e5_query, unpack
 from kb_index.normalize import is_concept_token, localize_terms, normalize
@@ -51,7 +56,15 @@ LIST_MIN_COVERAGE = 0.4
 LIST_FRACTION = 0.5
 
 
-# The answer rule (``KBIndex.answerable``).
+# The answer rule with an answer model: its probability for the article, or a lower one
+# when the hybrid search ranks the same article first with some lexical evidence. Chosen
+# on data/kb_eval and the first blind sets (symptoms answered, questions without an
+# article declined): 0.4 beat 0.3 and 0.5; the agreement added 5 of 214 symptoms and
+# declined the same questions.
+ANSWER_MIN_PROBABILITY = 0.4
+AGREE_MIN_PROBABILITY = 0.2
+AGREE_MIN_SEARCH_LEXICAL = 2.0
+# The answer rule of an index without one (``KBIndex.answerable``).
 ANSWER_MIN_DENSE = 0.89
 AGREE_MIN_DENSE = 0.85
 AGREE_MIN_LEXICAL = 1.0
@@ -73,6 +86,11 @@ class Hit:
     matched_lang: str = ""
     # Share of the query's term weight this article matched (``KBIndex.query_weight``).
     coverage: float = 0.0
+    # The answer model's probability that this article answers the message (0 without one).
+    probability: float = 0.0
+    # Its rank in the hybrid search for the same message (1 = first; 0 = not in the top k),
+    # set on hits ranked by the answer model.
+    search_rank: int = 0
 
     def as_dict(self) -> dict:
         """Returns the hit as plain JSON-serialisable data."""
@@ -106,6 +124,7 @@ class KBIndex:
     index: dict
     vectors: Optional[np.ndarray]
     embed_query: Optional[QueryEmbedder] = e5_query
+    answer_model: Optional[AnswerModel] = None
 
     @classmethod
     def load(cls, version_dir: Path, embed_query: Optional[QueryEmbedder] = e5_query
@@ -114,7 +133,8 @@ class KBIndex:
         index = json.loads((version_dir / INDEX_FILE).read_text(encoding="utf-8"))
         vectors_path = version_dir / VECTORS_FILE
         vectors = np.load(vectors_path) if vectors_path.exists() else None
-        return cls(index=index, vectors=vectors, embed_query=embed_query)
+        return cls(index=index, vectors=vectors, embed_query=embed_query,
+                   answer_model=AnswerModel.load(version_dir))
 
     def __post_init__(self) -> None:
         docs = self.index["docs"]
@@ -261,25 +281,55 @@ class KBIndex:
             key=lambda row: -row[1],
         )
 
-    def answerable(self, hits: Sequence[Hit]) -> Callable[[Hit], bool]:
-        """The assistant's rule for answering with one of ``hits`` (ranked by ``search``).
+    def answer_hits(self, question: str, lang: str, k: int = 5,
+                    query_vector: Optional[np.ndarray] = None) -> List[Hit]:
+        """The articles the assistant may answer a chat message with, best first.
 
-        e5 similarities of questions no article covers reach 0.86-0.89 ("how do I change
-        my name in a meeting?"), so a dense match alone must reach ``ANSWER_MIN_DENSE``;
-        from ``AGREE_MIN_DENSE`` up, the hit must also be the best lexical match among
-        ``hits``. A strong lexical score alone is enough. Measured on ``data/kb_eval`` and
-        the blind sets in ``tests/fixtures`` (symptoms answered, questions without an
-        article declined): see the issue 11 closing note.
+        With an answer model: articles by its probability (``Hit.probability`` and
+        ``Hit.score``), none when "no article" is the most probable class; ``lexical``,
+        ``dense`` and ``search_rank`` come from ``search`` for the same message. Without
+        one (a lexical-only index, or no query vector can be had): ``search``.
+
+        Args:
+            question: the user's message.
+            lang: the language to answer in.
+            k: how many hits to return at most.
+            query_vector: the message's e5 embedding, if the caller has it.
         """
-        lexical_best = max(hits, key=lambda h: h.lexical).id if hits else None
+        if self.answer_model is None or not question.strip():
+            return self.search(question, lang, k, query_vector=query_vector)
+        if query_vector is None and self.embed_query is not None:
+            query_vector = self.embed_query(question)
+        if query_vector is None:
+            return self.search(question, lang, k)
+        ranked = self.answer_model.probabilities(question, query_vector)
+        if not ranked or ranked[0].article_id == NO_ARTICLE:
+            return []
+        searched = {hit.id: (rank, hit) for rank, hit in enumerate(
+            self.search(question, lang, k, query_vector=query_vector), start=1)}
+        hits = []
+        for candidate in ranked:
+            number = self._doc_by_id_lang.get((candidate.article_id, lang))
+            if number is None:
+                continue
+            rank, found = searched.get(candidate.article_id, (0, None))
+            hit = self._hit(number, candidate.probability,
+                            found.lexical if found else 0.0, found.dense if found else 0.0,
+                            lang)
+            hits.append(replace(hit, probability=round(candidate.probability, 6),
+                                search_rank=rank, coverage=found.coverage if found else 0.0))
+            if len(hits) == k:
+                break
+        return hits
 
-        def confident(hit: Hit) -> bool:
-            agree = (hit.dense >= AGREE_MIN_DENSE and hit.id == lexical_best
-                     and hit.lexical >= AGREE_MIN_LEXICAL)
-            return (hit.lexical >= SearchConfig.min_lexical
-                    or hit.dense >= ANSWER_MIN_DENSE or agree)
+    def answerable(self, hits: Sequence[Hit]) -> Callable[[Hit], bool]:
+        """The assistant's rule for answering with one of ``hits`` (from ``answer_hits``).
 
-        return confident
+        ``model_answer_rule`` for hits the answer model ranked, else ``search_answer_rule``.
+        """
+        if self.answer_model is not None and any(h.probability > 0 for h in hits):
+            return model_answer_rule
+        return search_answer_rule(hits)
 
     def is_confident_hit(self, hit: Hit, config: SearchConfig = SearchConfig()) -> bool:
         """Whether a hit returned by ``search`` is good enough to answer with."""
@@ -357,6 +407,36 @@ class KBIndex:
                    summary=doc["summary"], url=doc["url"], related=tuple(doc["related"]),
                    lexical=round(lexical, 4), dense=round(dense, 4), matched_lang=matched_lang,
                    coverage=round(coverage, 4))
+
+
+def model_answer_rule(hit: Hit) -> bool:
+    """Whether to answer with a hit the answer model ranked (``KBIndex.answer_hits``).
+
+    It needs ``ANSWER_MIN_PROBABILITY``, or ``AGREE_MIN_PROBABILITY`` when the hybrid
+    search ranks the same article first with a BM25F score of ``AGREE_MIN_SEARCH_LEXICAL``.
+    """
+    return hit.probability >= ANSWER_MIN_PROBABILITY or (
+        hit.probability >= AGREE_MIN_PROBABILITY and hit.search_rank == 1
+        and hit.lexical >= AGREE_MIN_SEARCH_LEXICAL)
+
+
+def search_answer_rule(hits: Sequence[Hit]) -> Callable[[Hit], bool]:
+    """The answer rule for hits ranked by ``search`` (an index without an answer model).
+
+    e5 similarities of questions no article covers reach 0.86-0.89 ("how do I change my
+    name in a meeting?"), so a dense match alone must reach ``ANSWER_MIN_DENSE``; from
+    ``AGREE_MIN_DENSE`` up, the hit must also be the best lexical match among ``hits``.
+    A strong lexical score alone is enough. Measured on ``data/kb_eval``.
+    """
+    lexical_best = max(hits, key=lambda h: h.lexical).id if hits else None
+
+    def confident(hit: Hit) -> bool:
+        agree = (hit.dense >= AGREE_MIN_DENSE and hit.id == lexical_best
+                 and hit.lexical >= AGREE_MIN_LEXICAL)
+        return (hit.lexical >= SearchConfig.min_lexical
+                or hit.dense >= ANSWER_MIN_DENSE or agree)
+
+    return confident
 
 
 class Scored(Protocol):

@@ -10,8 +10,10 @@ such a message. This component runs after the intent classifier:
    cancel).
 2. At inference, when the classifier's intent is social (or out of scope), it removes the
    social words from the message. If something is left and the KB search gives a hit
-   with a strong lexical (BM25F) score for what is left, the intent becomes
-   ``ask_question`` with the social intent's confidence, so the KB answers. "no",
+   with a strong lexical (BM25F) score for what is left, or the KB answer model
+   (``kb_index.answer_model``) names an article for the message with high probability, the
+   intent becomes ``ask_question`` with the social intent's confidence, so the KB
+   answers ("meeting cut off after 40 mins, there were 3 of us" is not a rating). "no",
    "thanks", "cancel" leave nothing and keep their intent; "cancel my subscription"
    leaves "subscription" and is answered.
 
@@ -76,6 +78,11 @@ class KBEvidenceRouter(GraphComponent):
             # e5 similarities of leftover fragments ("happy monday") are 0.8-0.9 for
             # any article, so they cannot tell a topic from noise.
             "min_lexical": 6.0,
+            # Or the answer model's probability for an article, on the whole message.
+            # Symptoms read as ratings ("cut off after 40 min, there were 3 of us") get
+            # 0.95-0.99; feedback that names a topic ("5 stars, the agent solved my
+            # billing problem", "annule tout stp") 0.4-0.65.
+            "min_probability": 0.8,
         }
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage,
@@ -141,11 +148,18 @@ class KBEvidenceRouter(GraphComponent):
         vector = index.query_vector(vector_payload) if remainder == " ".join(
             words_of(text)) else None
         hits = index.search(remainder, lang, k=1, query_vector=vector)
-        if not hits or hits[0].lexical < float(self._config["min_lexical"]):
-            return KBEvidence(article_id=None, score=0.0, remainder=remainder,
-                              overridden=None)
-        return KBEvidence(article_id=hits[0].id, score=float(hits[0].score),
-                          remainder=remainder, overridden=None)
+        if hits and hits[0].lexical >= float(self._config["min_lexical"]):
+            return KBEvidence(article_id=hits[0].id, score=float(hits[0].score),
+                              remainder=remainder, overridden=None)
+        if index.answer_model is not None:
+            # The whole message: removing social words loses numbers and verbs that
+            # carry the topic ("cut off after 40 min, there were 3 of us").
+            answers = index.answer_hits(text, lang, k=1,
+                                        query_vector=index.query_vector(vector_payload))
+            if answers and answers[0].probability >= float(self._config["min_probability"]):
+                return KBEvidence(article_id=answers[0].id, score=answers[0].probability,
+                                  remainder=remainder, overridden=None)
+        return KBEvidence(article_id=None, score=0.0, remainder=remainder, overridden=None)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Overrides a social intent when the KB is confident about the rest."""

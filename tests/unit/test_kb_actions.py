@@ -31,7 +31,7 @@ class FakeIndex:
         self.queries = []
         self.vectors = []
 
-    def search(self, question, lang, k=5, query_vector=None):
+    def answer_hits(self, question, lang, k=5, query_vector=None):
         self.queries.append((question, lang))
         self.vectors.append(query_vector)
         return self.hits

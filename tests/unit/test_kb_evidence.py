@@ -38,13 +38,38 @@ TOPICS = {"hear": "audio-not-working", "sound": "audio-not-working",
 
 
 class FakeHit:
-    def __init__(self, article_id: str, lexical: float = 9.0) -> None:
+    def __init__(self, article_id: str, lexical: float = 9.0, probability: float = 0.0
+                 ) -> None:
         self.id, self.score, self.lexical = article_id, 1.0, lexical
+        self.probability = probability
+
+
+# What the answer model gives whole messages: symptoms with numbers read as ratings get
+# 0.95+, feedback that names a topic stays below the router's 0.8.
+ANSWER_MODEL = {
+    "meeting cut off after 40 mins, there were 3 of us": ("meeting-time-limit", 0.99),
+    "coupé au bout de 40 min alors qu'on était 3": ("meeting-time-limit", 0.97),
+    "ci butta fuori dopo 40 min, eravamo in 3": ("meeting-time-limit", 0.95),
+    "нас трое и через 40 мин всё обрывается": ("meeting-time-limit", 0.95),
+    "vi var 3 stykker og møtet stoppet etter 40 min": ("meeting-time-limit", 0.96),
+    "5 stars, the agent solved my billing problem": ("billing-discrepancy", 0.65),
+    "5 étoiles, l'agent a réglé mon problème de facture": ("billing-discrepancy", 0.6),
+    "5 stelle, l'operatore ha risolto il problema della fattura": ("billing-discrepancy", 0.6),
+    "5 stjerner, agenten løste fakturaproblemet": ("billing-discrepancy", 0.6),
+    "5 звёзд, оператор решил проблему со счётом": ("billing-discrepancy", 0.6),
+}
 
 
 class FakeIndex:
+    answer_model = "a trained answer model"
+
     def query_vector(self, payload: object) -> None:
         return None
+
+    def answer_hits(self, text: str, lang: str, k: int = 5,
+                    query_vector: object = None) -> List[FakeHit]:
+        article, probability = ANSWER_MODEL.get(text, ("help-center", 0.3))
+        return [FakeHit(article, lexical=0.0, probability=probability)]
 
     def search(self, query: str, lang: str, k: int = 5,
                query_vector: object = None) -> List[FakeHit]:
@@ -134,6 +159,34 @@ def test_real_small_talk_keeps_its_intent(router, language, text, intent):
     router.process([message])
     assert message.get("intent")["name"] == intent
     assert message.get(EVIDENCE_KEY) is None
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "meeting cut off after 40 mins, there were 3 of us"),
+    ("fr", "coupé au bout de 40 min alors qu'on était 3"),
+    ("it", "ci butta fuori dopo 40 min, eravamo in 3"),
+    ("ru", "нас трое и через 40 мин всё обрывается"),
+    ("nb", "vi var 3 stykker og møtet stoppet etter 40 min"),
+])
+def test_a_symptom_read_as_a_rating_goes_to_the_kb_on_the_answer_models_word(
+        router, language, text):
+    message = parsed(text, "rate", language)
+    router.process([message])
+    assert message.get("intent")["name"] == "ask_question"
+    assert message.get(EVIDENCE_KEY)["article_id"] == "meeting-time-limit"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "5 stars, the agent solved my billing problem"),
+    ("fr", "5 étoiles, l'agent a réglé mon problème de facture"),
+    ("it", "5 stelle, l'operatore ha risolto il problema della fattura"),
+    ("nb", "5 stjerner, agenten løste fakturaproblemet"),
+    ("ru", "5 звёзд, оператор решил проблему со счётом"),
+])
+def test_a_rating_that_names_a_topic_stays_a_rating(router, language, text):
+    message = parsed(text, "rate", language)
+    router.process([message])
+    assert message.get("intent")["name"] == "rate"
 
 
 @pytest.mark.parametrize("intent", ["request_human", "ask_my_plan", "report_problem",
