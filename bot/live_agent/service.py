@@ -25,7 +25,7 @@ from bot.live_agent.models import (
     Ticket,
     TicketMessage,
 )
-from bot.live_agent.passwords import verify_password
+from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
 
 Clock = Callable[[], datetime]
 SESSION_LIFETIME = timedelta(hours=12)
@@ -328,11 +328,20 @@ class LiveAgentService:
     # -- agents ----------------------------------------------------------------------
 
     def login(self, agent_id: str, password: str) -> Optional[str]:
-        """Returns a new session token for the right password, else None."""
+        """Returns a new session token for the right password, else None.
+
+        A stored hash in an outdated format (legacy PBKDF2, or Argon2id with older
+        parameters) is replaced by a fresh Argon2id hash in the same transaction as the
+        new session. A failed login changes nothing.
+        """
+        if not isinstance(agent_id, str) or not isinstance(password, str):
+            return None
         with self._sessions() as session:
             agent = session.get(Agent, agent_id)
             if agent is None or not verify_password(password, agent.password_hash):
                 return None
+            if needs_rehash(agent.password_hash):
+                agent.password_hash = hash_password(password)
             token = secrets.token_urlsafe(32)
             session.add(AgentSession(token_hash=_hash(token), agent_id=agent.id,
                                      expires_at=self._clock() + SESSION_LIFETIME))

@@ -39,7 +39,7 @@ def service(request, tmp_path):
     factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
     with factory() as session:
         seed_agents(session)
-        password = hash_password("x", iterations=1000)
+        password = hash_password("x")
         for number in range(AGENTS):
             session.add(Agent(id=f"agent-{number}", name=f"Agent {number}",
                               password_hash=password, languages="en", online=True))
