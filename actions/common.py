@@ -9,9 +9,9 @@ from rasa_sdk import Tracker
 
 from actions.language import LANGUAGE_SLOT
 from bot import DEFAULT_LANGUAGE, composition
-from bot.accounts import UserAccount
-from bot.identity import identity_from_metadata
-from bot.support.when import time_zone
+from bot.accounts.identity import identity_from_metadata
+from bot.accounts.store import UserAccount
+from bot.escalation.time_parser import time_zone
 
 
 def language(tracker: Tracker) -> str:

@@ -18,12 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import intent, language, now_for, verified_user
 from bot import composition
-from bot.handoff import hand_over
-from bot.live_agent.client import LiveAgentRefused
-from bot.messages import render, text
-from bot.support.policy import HANDOFF, SELF_SERVICE, entitlement
-from bot.support.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
-from bot.support.replies import (
+from bot.escalation.entitlements import HANDOFF, SELF_SERVICE, entitlement
+from bot.escalation.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
+from bot.escalation.replies import (
     escalation_payload,
     handoff_complete_messages,
     help_center_links,
@@ -31,6 +28,9 @@ from bot.support.replies import (
     request_human_messages,
     support_summary_messages,
 )
+from bot.handoff.live_agent_client import LiveAgentRefused, TicketPayload
+from bot.handoff.records import hand_over
+from bot.texts.catalogue import render, text
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def transcript(tracker: Tracker, limit: int = 60) -> List[Dict[str, Any]]:
     return lines[-limit:]
 
 
-def ticket_payload(tracker: Tracker, user: Any, due: Any, lang: str) -> Dict[str, Any]:
+def ticket_payload(tracker: Tracker, user: Any, due: Any, lang: str) -> TicketPayload:
     """The live-agent ticket for the completed report.
 
     The ticket id derives from the conversation, the report and the priority, so a

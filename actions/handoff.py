@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language
 from bot import composition
-from bot.live_agent.client import LiveAgentRefused, LiveAgentUnavailable
-from bot.messages import render
+from bot.handoff.live_agent_client import LiveAgentRefused, LiveAgentUnavailable
+from bot.texts.catalogue import render
 
 logger = logging.getLogger(__name__)
 

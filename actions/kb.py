@@ -12,9 +12,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity, intent, language
 from bot import composition
 from bot.channels.payloads import is_payload
-from bot.feedback import KBFeedback
-from bot.kb_answer import answer_messages, answer_question, consecutive_fallbacks, decide
-from bot.messages import render
+from bot.knowledge.answer import answer_messages, answer_question, consecutive_fallbacks, decide
+from bot.knowledge.feedback import KBFeedback
+from bot.texts.catalogue import render
 from kb_index.embedding import PARSE_KEY
 
 logger = logging.getLogger(__name__)

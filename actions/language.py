@@ -8,7 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.language import LanguageDetection, choose_conversation_language, locale_to_language
+from bot.nlu.conversation_language import (
+    LanguageDetection,
+    choose_conversation_language,
+    locale_to_language,
+)
 
 LANGUAGE_SLOT = "language"
 LOCALE_KEY = "locale"

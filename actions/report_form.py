@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -11,16 +12,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import language, now_for
 from actions.report_time import corrected_time, time_read_back
-from bot.messages import render
-from bot.support.report_form import (
+from bot.channels.user_text import normalize
+from bot.escalation.report_form import (
     description_blank,
     description_ok,
     match_product,
     request_id,
     yes_or_no,
 )
-from bot.support.when import WhenError, parse_when
-from bot.user_text import normalize
+from bot.escalation.time_parser import WhenError, parse_when
+from bot.texts.catalogue import render
 from kb_index.embedding import PARSE_KEY
 
 
@@ -57,7 +58,7 @@ class ValidateProblemReportForm(FormValidationAction):
                                      ) -> Dict[str, Any]:
         """A few words at least; keeps the message's e5 vector for the classifier.
 
-        Judged and stored in the normalised form (``bot.user_text.normalize``): a
+        Judged and stored in the normalised form (``bot.channels.user_text.normalize``): a
         description of only spaces or invisible characters is refused as empty.
         """
         if _unset(value):
@@ -112,10 +113,17 @@ class ValidateProblemReportForm(FormValidationAction):
         return {"problem_request_id": cleaned}
 
 
-class _AskForSlot(Action):
-    """Asks the form's question for one slot, in the user's language."""
+class _AskForSlot(Action, ABC):
+    """Asks the form's question for one slot, in the user's language.
 
-    slot = ""
+    Abstract (each subclass names its slot), so the action server does not register it:
+    rasa-sdk's executor skips abstract ``Action`` subclasses (``inspect.isabstract``).
+    """
+
+    @property
+    @abstractmethod
+    def slot(self) -> str:
+        """The form slot asked for; the action is ``action_ask_<slot>``."""
 
     def name(self) -> str:
         """Returns the action's name, as listed in the domain."""

@@ -14,9 +14,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language, now_for
-from bot.messages import render, text
-from bot.support.report_form import fold, yes_or_no
-from bot.support.when import NOT_UNDERSTOOD, When, WhenError, describe, parse_when
+from bot.escalation.report_form import fold, yes_or_no
+from bot.escalation.time_parser import NOT_UNDERSTOOD, When, WhenError, describe, parse_when
+from bot.texts.catalogue import render, text
 
 TIME_SLOT = "problem_time"
 LOGS_SLOT = "problem_logs"

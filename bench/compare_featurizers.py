@@ -17,11 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.evaluation import evaluate
+from bot.nlu.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "bench" / "featurizers"
-DENSE = "bot.components.e5_featurizer.E5Featurizer"
+DENSE = "bot.nlu.components.e5_featurizer.E5Featurizer"
 
 
 def write_config(name: str, with_dense: bool) -> Path:

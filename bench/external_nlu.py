@@ -66,7 +66,7 @@ from bench.external_data import (  # noqa: E402
 
 DATASETS = ("sib200", "xsid", "massive")
 VARIANTS = ("shipped", "sparse", "e5lr")
-DENSE_FEATURIZER = "bot.components.e5_featurizer.E5Featurizer"
+DENSE_FEATURIZER = "bot.nlu.components.e5_featurizer.E5Featurizer"
 FALLBACK_INTENT = "nlu_fallback"
 # LogisticRegression C for the e5lr variant on a task without a dev split (xSID): the
 # best e5-only (query prefix, raw vectors) C on SIB-200 *dev* in

@@ -1,6 +1,6 @@
 """Language identification on lingua's public test data, ru/nb/fr/it/en.
 
-Scores the production detector (bot.components.language_detector) on single words,
+Scores the production detector (bot.nlu.components.language_detector) on single words,
 word pairs and sentences, side by side with lingua's published accuracy for the same
 files with all 75 languages loaded (our detector knows only five, so the task is easier).
 
@@ -18,7 +18,7 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 
-from bot.components.language_detector import LanguageDetector
+from bot.nlu.components.language_detector import LanguageDetector
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "bench-data" / "lingua-testdata"

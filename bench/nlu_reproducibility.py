@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot import SUPPORTED_LANGUAGES  # noqa: E402
-from bot.evaluation import load_holdout, load_symptoms, parse_all  # noqa: E402
+from bot.nlu.evaluation import load_holdout, load_symptoms, parse_all  # noqa: E402
 
 
 def train(threads: int, out: Path) -> Path:

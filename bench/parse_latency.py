@@ -20,10 +20,10 @@ from pathlib import Path
 import requests
 
 from bot import SUPPORTED_LANGUAGES
-from bot.evaluation import load_holdout
-from bot.services import product_services
+from bot.nlu.evaluation import load_holdout
+from bot.runtime.processes import product_services
+from bot.runtime.supervisor import Supervisor
 from bot.settings import PROJECT_ROOT, Settings
-from bot.supervisor import Supervisor
 
 
 def free_port() -> int:

@@ -11,8 +11,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from bot.support.classifier import EVAL_DIR, TRAIN_DIR, PriorityClassifier, load_labelled
-from bot.support.priority import PRIORITIES
+from bot.escalation.priority import PRIORITIES
+from bot.escalation.priority_classifier import (
+    EVAL_DIR,
+    TRAIN_DIR,
+    PriorityClassifier,
+    load_labelled,
+)
 from kb_index.embedding import e5_queries
 
 

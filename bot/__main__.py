@@ -11,19 +11,19 @@ from typing import List
 
 from pydantic import ValidationError
 
-from bot.db import SchemaOutOfDate
-from bot.services import product_services
+from bot.runtime.processes import product_services
+from bot.runtime.supervisor import ServiceFailed, Supervisor
 from bot.settings import get_settings
-from bot.supervisor import ServiceFailed, Supervisor
+from bot.storage.engine import SchemaOutOfDate
 
 
 def prepare_database(seed_demo: bool) -> int:
     """Migrates the database to the latest schema; seeds the demo accounts if asked."""
     from sqlalchemy.orm import sessionmaker
 
-    from bot.accounts import DemoDataError, seed_accounts
-    from bot.db import make_engine, upgrade
-    from bot.unit_of_work import UnitOfWork
+    from bot.accounts.demo import DemoDataError, seed_accounts
+    from bot.storage.engine import make_engine, upgrade
+    from bot.storage.unit_of_work import UnitOfWork
 
     engine = make_engine(get_settings().database_url)
     upgrade(engine)
@@ -44,7 +44,7 @@ def token(user_id: str, hours: float) -> int:
     from datetime import timedelta
 
     from bot import composition
-    from bot.identity import issue_token
+    from bot.accounts.identity import issue_token
 
     settings = get_settings()
     if settings.environment == "production":
@@ -105,14 +105,14 @@ def run() -> int:
 
 def evaluate(model: str | None) -> int:
     """Prints held-out intent accuracy and macro-F1 per language."""
-    from bot.evaluation import (
+    from bot.nlu.evaluation import (
         BLIND_SETS,
         compare_with_last_run,
         evaluate_no_article,
         evaluate_symptoms,
         format_table,
     )
-    from bot.evaluation import evaluate as evaluate_model
+    from bot.nlu.evaluation import evaluate as evaluate_model
     from kb_index.search import default_searcher
 
     settings = get_settings()

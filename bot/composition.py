@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.settings import get_settings
+
+if TYPE_CHECKING:  # the real types, for mypy; imported lazily at run time
+    from bot.escalation.priority_classifier import PriorityClassifier
+    from bot.handoff.live_agent_client import LiveAgentClient
+    from bot.storage.unit_of_work import UnitOfWork
+    from kb_index.search import Searcher
 
 _overrides: Dict[str, Any] = {}
 
@@ -28,7 +34,7 @@ def override(name: str, value: Any) -> None:
 
 @lru_cache(maxsize=1)
 def _engine() -> Engine:
-    from bot.db import make_engine, require_current_schema
+    from bot.storage.engine import make_engine, require_current_schema
 
     engine = make_engine(get_settings().database_url)
     # `python -m bot db upgrade` migrates; a process never runs on an old schema.
@@ -43,9 +49,9 @@ def session_factory() -> Callable[[], Session]:
     return sessionmaker(bind=_engine(), future=True, expire_on_commit=False)
 
 
-def unit_of_work() -> Any:
-    """Returns a new unit of work over the database (see ``bot.unit_of_work``)."""
-    from bot.unit_of_work import UnitOfWork
+def unit_of_work() -> UnitOfWork:
+    """Returns a new unit of work over the database (see ``bot.storage.unit_of_work``)."""
+    from bot.storage.unit_of_work import UnitOfWork
 
     return UnitOfWork(session_factory())
 
@@ -64,26 +70,26 @@ def clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def priority_classifier() -> Any:
+def priority_classifier() -> PriorityClassifier:
     """The P1-P4 classifier, fitted on first use (cached under var/)."""
     if "priority_classifier" in _overrides:
         return _overrides["priority_classifier"]
-    from bot.support.classifier import trained_classifier
+    from bot.escalation.priority_classifier import trained_classifier
 
     return trained_classifier(get_settings().var_dir / "priority-classifier.npz")
 
 
-def live_agent_client() -> Any:
+def live_agent_client() -> LiveAgentClient:
     """The live-agent service's client (service token, short timeout)."""
     if "live_agent_client" in _overrides:
         return _overrides["live_agent_client"]
-    from bot.live_agent.client import LiveAgentClient
+    from bot.handoff.live_agent_client import LiveAgentClient
 
     settings = get_settings()
     return LiveAgentClient(settings.web_url, settings.service_token, timeout=3.0)
 
 
-def kb_searcher() -> Any:
+def kb_searcher() -> Searcher:
     """Returns the KB searcher (reloads rebuilt indexes by itself)."""
     if "kb_searcher" in _overrides:
         return _overrides["kb_searcher"]

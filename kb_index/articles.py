@@ -11,21 +11,36 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Tuple
 
-import yaml
+from pydantic import Field, validator
 
-LANGUAGES = ("ru", "nb", "fr", "it", "en")
+from kb_index.data_files import (
+    LANGUAGES,
+    DataFileError,
+    DataModel,
+    Language,
+    Problem,
+    Text,
+    check,
+    describe,
+    display_path,
+    duplicates,
+    parse_yaml,
+    read_text,
+)
+
+__all__ = ["LANGUAGES", "MIN_QUESTIONS", "Article", "ArticleError", "FrontMatter",
+           "load_articles", "parse_article"]
+
 MIN_QUESTIONS = 5
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 
 
-class ArticleError(ValueError):
-    """An article file is broken; the message names the file and the field."""
+class ArticleError(DataFileError):
+    """An article file is broken; the message names the file and the field.
 
-    def __init__(self, path: Path, field: str, problem: str) -> None:
-        super().__init__(f"{path}: field '{field}': {problem}")
-        self.path = path
-        self.field = field
+    ``ArticleError(path, field, problem)``; ``field`` is the first problem's field path.
+    """
 
 
 @dataclass(frozen=True)
@@ -49,79 +64,92 @@ class Article:
         return f"/{self.lang}/articles/{self.slug}"
 
 
-def _text(path: Path, data: Dict[str, Any], field: str) -> str:
-    value = data.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise ArticleError(path, field, "missing or empty")
-    return value.strip()
+class FrontMatter(DataModel):
+    """An article's YAML front matter (the checks that need no other file)."""
+
+    id: Text
+    lang: Language
+    title: Text
+    summary: Text
+    tags: List[Text] = Field(default_factory=list)
+    questions: List[Text] = Field(..., min_items=MIN_QUESTIONS)
+    related: List[Text] = Field(default_factory=list)
+    slug: Text
+
+    @validator("tags", "questions", "related", pre=True)
+    def _blank_list_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+    @validator("id")
+    def _id_pattern(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"'{value}' is not a lower-case hyphenated id")
+        return value
+
+    @validator("slug")
+    def _slug_pattern(cls, value: str) -> str:
+        if not ID_PATTERN.match(value):
+            raise ValueError(f"'{value}' is not a lower-case ascii slug")
+        return value
 
 
-def _text_list(path: Path, data: Dict[str, Any], field: str, minimum: int = 0) -> Tuple[str, ...]:
-    value = data.get(field, [])
-    if value is None:
-        value = []
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ArticleError(path, field, "must be a list of non-empty strings")
-    if len(value) < minimum:
-        raise ArticleError(path, field, f"needs at least {minimum} entries, has {len(value)}")
-    return tuple(v.strip() for v in value)
+def _file_checks(path: Path, front: FrontMatter) -> List[Problem]:
+    """What the front matter must agree on with the file's name and folder; no repeats."""
+    problems = []
+    if front.id != path.stem:
+        problems.append(Problem("id", f"'{front.id}' does not match the file name"))
+    if front.lang != path.parent.name:
+        problems.append(Problem(
+            "lang", f"'{front.lang}' does not match the folder '{path.parent.name}'"))
+    for name in ("tags", "questions", "related"):
+        problems += duplicates((value, f"{name}[{number}]")
+                               for number, value in enumerate(getattr(front, name)))
+    return problems
 
 
 def parse_article(path: Path) -> Article:
     """Parses and validates one article file.
 
     Raises:
-        ArticleError: naming the file and the first broken field.
+        ArticleError: naming the file and every broken field (the first in ``field``).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ArticleError(path, "file", "is not UTF-8 text") from None
+    text = read_text(path, ArticleError)
     match = FRONT_MATTER.match(text)
     if not match:
         raise ArticleError(path, "front matter", "the file must start with a '---' YAML block")
-    try:
-        data = yaml.safe_load(match.group(1))
-    except yaml.YAMLError as error:
-        raise ArticleError(path, "front matter", f"invalid YAML: {error}") from None
+    data = parse_yaml(match.group(1), path, ArticleError, "front matter", first_line=2)
     if not isinstance(data, dict):
-        raise ArticleError(path, "front matter", "must be a YAML mapping")
-
-    article_id = _text(path, data, "id")
-    if not ID_PATTERN.match(article_id):
-        raise ArticleError(path, "id", f"'{article_id}' is not a lower-case hyphenated id")
-    if article_id != path.stem:
-        raise ArticleError(path, "id", f"'{article_id}' does not match the file name")
-    lang = _text(path, data, "lang")
-    if lang not in LANGUAGES:
-        raise ArticleError(path, "lang", f"'{lang}' is not one of {', '.join(LANGUAGES)}")
-    if lang != path.parent.name:
-        raise ArticleError(path, "lang", f"'{lang}' does not match the folder '{path.parent.name}'")
-    slug = _text(path, data, "slug")
-    if not ID_PATTERN.match(slug):
-        raise ArticleError(path, "slug", f"'{slug}' is not a lower-case ascii slug")
+        raise ArticleError(path, "front matter", f"expected a mapping, got {describe(data)}")
+    front, problems = check(FrontMatter, data)
+    if front is not None:
+        problems = _file_checks(path, front)
     body = match.group(2).strip()
     if not body:
-        raise ArticleError(path, "body", "missing or empty")
+        problems.append(Problem("body", "is empty"))
+    if front is None or problems:
+        raise ArticleError.of(path, problems)
     return Article(
-        id=article_id,
-        lang=lang,
-        title=_text(path, data, "title"),
-        summary=_text(path, data, "summary"),
-        tags=_text_list(path, data, "tags"),
-        questions=_text_list(path, data, "questions", MIN_QUESTIONS),
-        related=_text_list(path, data, "related"),
-        slug=slug,
+        id=front.id,
+        lang=front.lang,
+        title=front.title,
+        summary=front.summary,
+        tags=tuple(front.tags),
+        questions=tuple(front.questions),
+        related=tuple(front.related),
+        slug=front.slug,
         body=body,
         path=path,
     )
 
 
 def load_articles(root: Path, languages: Iterable[str] = LANGUAGES) -> List[Article]:
-    """Loads every article under ``root/<lang>/``, checking that related ids exist.
+    """Loads every article under ``root/<lang>/``, checking the articles against each other.
+
+    In each language the ``related`` ids must be articles and no two articles may share a
+    slug (one URL).
 
     Raises:
-        ArticleError: for the first broken article or dangling ``related`` id.
+        ArticleError: for the first broken article, dangling ``related`` id or shared slug.
     """
     articles = [
         parse_article(path)
@@ -129,11 +157,18 @@ def load_articles(root: Path, languages: Iterable[str] = LANGUAGES) -> List[Arti
         for path in sorted((root / lang).glob("*.md"))
     ]
     ids_by_lang: Dict[str, set] = {}
+    slugs: Dict[Tuple[str, str], Path] = {}
     for article in articles:
         ids_by_lang.setdefault(article.lang, set()).add(article.id)
     for article in articles:
-        for related in article.related:
-            if related not in ids_by_lang[article.lang]:
-                raise ArticleError(
-                    article.path, "related", f"'{related}' is not an article in '{article.lang}'")
+        problems = [
+            Problem(f"related[{number}]", f"'{related}' is not an article in '{article.lang}'")
+            for number, related in enumerate(article.related)
+            if related not in ids_by_lang[article.lang]]
+        first = slugs.setdefault((article.lang, article.slug), article.path)
+        if first != article.path:
+            problems.append(Problem(
+                "slug", f"'{article.slug}' is already the slug of {display_path(first)}"))
+        if problems:
+            raise ArticleError.of(article.path, problems)
     return articles

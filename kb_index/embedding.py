@@ -13,7 +13,7 @@ import base64
 import binascii
 from functools import lru_cache
 from importlib.metadata import version
-from typing import Any, Optional, Sequence
+from typing import Any, Optional, Sequence, TypedDict
 
 import numpy as np
 
@@ -53,7 +53,15 @@ def e5_query(text: str) -> np.ndarray:
     return e5_queries([text])[0]
 
 
-def pack(vector: np.ndarray, model: str) -> dict:
+class TextEmbedding(TypedDict):
+    """``text_embedding`` in the parse result: one message's e5 vector, exact and JSON-safe."""
+
+    model: str  # ``e5_model_id()``: a vector is only reused by the same model
+    dim: int
+    f32: str  # base64 of the little-endian float32 values
+
+
+def pack(vector: np.ndarray, model: str) -> TextEmbedding:
     """Encodes a vector for the parse result: JSON-safe, exact (little-endian float32)."""
     data = np.asarray(vector, dtype="<f4").tobytes()
     return {"model": model, "dim": int(np.asarray(vector).shape[-1]),

@@ -13,5 +13,5 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.
 fi
 echo "==> installing helpbot and its pinned dependencies (one resolver pass)"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check \
-    --constraint constraints.txt --editable '.[dev]'
+    --constraint constraints.txt --editable '.[dev,bench]'
 .venv/bin/python -m pip check

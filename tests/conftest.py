@@ -55,9 +55,9 @@ def demo_database(tmp_path):
     from sqlalchemy.orm import sessionmaker
 
     from bot import composition
-    from bot.accounts import seed_accounts
-    from bot.db import make_engine, upgrade
-    from bot.unit_of_work import UnitOfWork
+    from bot.accounts.demo import seed_accounts
+    from bot.storage.engine import make_engine, upgrade
+    from bot.storage.unit_of_work import UnitOfWork
 
     engine = make_engine(f"sqlite:///{tmp_path / 'helpbot.db'}")
     upgrade(engine)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.live_agent.client import LiveAgentRefused, LiveAgentUnavailable
+from typing import Any, Dict, List, Tuple
+
+from bot.handoff.live_agent_client import LiveAgentRefused, LiveAgentUnavailable
 
 
 class FakeLiveAgent:
@@ -13,9 +15,13 @@ class FakeLiveAgent:
         self.refuse = False
         self.online = online
         self.agent_language = agent_language
-        self.tickets = {}
-        self.posted = []
-        self.ratings = []
+        # Per instance: one test's tickets, messages and ratings never reach another's fake.
+        self.tickets: Dict[str, Dict[str, Any]] = {}
+        self.posted: List[Tuple[str, str]] = []
+        self.ratings: List[Tuple[str, int]] = []
+        # What the widget polls: the ticket's state and the agent's side of the chat.
+        self.ticket_state: Dict[str, Any] = {"status": "open", "claimed_by": None}
+        self.conversation: List[Dict[str, Any]] = []
 
     def _check(self):
         if not self.up:
@@ -40,9 +46,6 @@ class FakeLiveAgent:
         return {}
 
     # -- what the widget polls ---------------------------------------------------------
-
-    ticket_state = {"status": "open", "claimed_by": None}
-    conversation: list = []
 
     def messages(self, ticket_id, after=0):
         self._check()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
-from bot.support.when import MAX_AGE, When
+from bot.escalation.time_parser import MAX_AGE, When
 
 LANGUAGES = ("ru", "nb", "fr", "it", "en")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from bot.accounts.identity import Identity, InvalidToken, identity_from_authorization
 from bot.channels.validation import BadChatRequest
-from bot.identity import Identity, InvalidToken, identity_from_authorization
 
 
 @dataclass
@@ -15,7 +15,7 @@ class ChatGate:
 
     Args:
         jwt_secret: the HS256 secret of help-center tokens.
-        unit_of_work: builds a unit of work (``bot.unit_of_work.UnitOfWork``).
+        unit_of_work: builds a unit of work (``bot.storage.unit_of_work.UnitOfWork``).
     """
 
     jwt_secret: str

@@ -10,7 +10,7 @@ once the agent resolves the ticket (``bot.channels.live_relay``).
 
 ``Authorization: Bearer <JWT>`` identifies a signed-in user; no header means a guest,
 and a bad or expired token is refused with 401 (``bot.channels.gate``). The verified
-identity goes into the message metadata under ``bot.identity.IDENTITY_KEY``; a value
+identity goes into the message metadata under ``bot.accounts.identity.IDENTITY_KEY``; a value
 the client sent under that key is discarded.
 
 Every message is normalised once, here (``bot.channels.validation``: NFKC, no invisible
@@ -33,11 +33,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.accounts.identity import with_identity
 from bot.channels import live_relay
 from bot.channels.gate import ChatGate
 from bot.channels.payloads import INTENT_MESSAGE_PREFIX, offered_payloads, screen_message
 from bot.channels.validation import BadChatRequest, ChatErrorBody, parse_chat_request
-from bot.identity import with_identity
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +83,8 @@ class HelpCenterInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def start_outbox(app: Any, loop: Any) -> None:
+            from bot.handoff.outbox_worker import deliver_outbox_forever
+
             app.add_task(deliver_outbox_forever())
 
         @webhook.route("/updates", methods=["GET"])
@@ -228,21 +230,3 @@ async def resume_assistant(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
         sender_id, "action_after_handoff", collector, processor.nlg,
         PolicyPrediction.for_action_name(processor.domain, "action_after_handoff"))
     return collector.messages
-
-
-async def deliver_outbox_forever(interval: float = 1.0) -> None:
-    """Delivers queued live-agent requests while the server runs."""
-    from datetime import datetime, timezone
-
-    from bot import composition
-    from bot.handoff import deliver_pending
-
-    loop = asyncio.get_running_loop()
-    while True:
-        try:
-            await loop.run_in_executor(
-                None, deliver_pending, composition.unit_of_work,
-                composition.live_agent_client(), lambda: datetime.now(timezone.utc))
-        except Exception:  # keep delivering; a bad round must not stop the loop
-            logger.exception("helpcenter: outbox delivery round failed")
-        await asyncio.sleep(interval)

@@ -12,8 +12,8 @@ import hashlib
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional
 
-from bot.handoff import LIVE, RESUMED, relay_user_message
-from bot.live_agent.client import LiveAgentClient, LiveAgentRefused, LiveAgentUnavailable
+from bot.handoff.live_agent_client import LiveAgentClient, LiveAgentRefused, LiveAgentUnavailable
+from bot.handoff.records import LIVE, RESUMED, relay_user_message
 
 logger = logging.getLogger(__name__)
 Resume = Callable[[str], Awaitable[List[Dict[str, Any]]]]

@@ -1,6 +1,6 @@
 """Validation of help-center chat requests: a clear error for every kind of bad input.
 
-The message is normalised here, once, for everything downstream (``bot.user_text``):
+The message is normalised here, once, for everything downstream (``bot.channels.user_text``):
 NFKC, no invisible characters, single spaces. A message with nothing visible left is
 refused like an empty one. Size limits apply to the normalised text; an absurd raw
 body is refused before it is even parsed.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, NoReturn, TypedDict
 
 from bot.channels.payloads import as_plain_text
-from bot.user_text import normalize
+from bot.channels.user_text import normalize
 
 MAX_MESSAGE_CHARS = 2000
 # Before normalisation: room for emoji sequences and stray invisibles, not for megabytes.
@@ -79,7 +79,7 @@ def normalize_message(message: Any) -> str:
         message: the decoded JSON value of ``message``.
 
     Returns:
-        The normalised text (``bot.user_text.normalize``), never empty.
+        The normalised text (``bot.channels.user_text.normalize``), never empty.
 
     Raises:
         BadChatRequest: 400 ``invalid_message`` for a non-string, 400 ``empty_message``

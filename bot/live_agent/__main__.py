@@ -9,11 +9,11 @@ from typing import List, Optional
 from fastapi import FastAPI
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine
 from bot.live_agent.api import create_app
 from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.service import LiveAgentService
 from bot.settings import Settings, get_settings
+from bot.storage.engine import make_engine
 
 
 def build_app(settings: Settings) -> FastAPI:

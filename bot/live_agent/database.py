@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List
 
-import yaml
+from pydantic import Field, StrictBool
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from bot import SUPPORTED_LANGUAGES
 from bot.live_agent.models import Agent
 from bot.live_agent.passwords import hash_password
+from kb_index.data_files import (
+    DataFileError,
+    DataModel,
+    Language,
+    RawText,
+    Text,
+    duplicates,
+    read_yaml_mapping,
+    validate,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Its own version table, so the service may share a database with the assistant.
@@ -21,25 +30,48 @@ DEMO_AGENTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "agents.ym
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrates the service's tables to ``revision``."""
-    from bot import db
+    from bot.storage import engine as storage
 
-    db.upgrade(engine, revision, MIGRATIONS_DIR)
+    storage.upgrade(engine, revision, MIGRATIONS_DIR)
+
+
+class DemoAgentsError(DataFileError):
+    """The demo agents file is malformed; each line names the file and the field."""
+
+
+class DemoAgent(DataModel):
+    """A demo support agent."""
+
+    id: Text
+    name: Text
+    password: RawText
+    languages: List[Language] = Field(..., min_items=1)
+    online: StrictBool = False
+
+
+class DemoAgentsFile(DataModel):
+    """``data/demo/agents.yml``."""
+
+    agents: List[DemoAgent] = Field(..., min_items=1)
 
 
 def load_demo_agents(path: Path = DEMO_AGENTS) -> List[Dict[str, Any]]:
-    """Reads and checks ``data/demo/agents.yml``."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    agents = data.get("agents")
-    if not isinstance(agents, list) or not agents:
-        raise ValueError(f"{path}: expected a non-empty list under 'agents'")
-    for agent in agents:
-        for field in ("id", "name", "password", "languages"):
-            if not agent.get(field):
-                raise ValueError(f"{path}: agent {agent.get('id', '?')}: missing {field!r}")
-        unknown = set(agent["languages"]) - set(SUPPORTED_LANGUAGES)
-        if unknown:
-            raise ValueError(f"{path}: agent {agent['id']}: unknown languages {unknown}")
-    return agents
+    """Reads and checks ``data/demo/agents.yml``.
+
+    Raises:
+        DemoAgentsError: (a ``ValueError``) naming the file and every broken field; agent
+            ids and each agent's languages must be unique.
+    """
+    data = read_yaml_mapping(path, DemoAgentsError, "agents")
+    agents = validate(DemoAgentsFile, data, path, DemoAgentsError).agents
+    problems = duplicates((agent.id, f"agents[{number}].id")
+                          for number, agent in enumerate(agents))
+    for number, agent in enumerate(agents):
+        problems += duplicates((lang, f"agents[{number}].languages[{index}]")
+                               for index, lang in enumerate(agent.languages))
+    if problems:
+        raise DemoAgentsError.of(path, problems)
+    return [agent.dict() for agent in agents]
 
 
 def seed_agents(session: Session, path: Path = DEMO_AGENTS) -> int:

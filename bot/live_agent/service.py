@@ -16,7 +16,6 @@ from sqlalchemy import and_, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import as_utc
 from bot.live_agent.models import (
     PRIORITIES,
     Agent,
@@ -26,6 +25,7 @@ from bot.live_agent.models import (
     TicketMessage,
 )
 from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
+from bot.storage.engine import as_utc
 
 Clock = Callable[[], datetime]
 SESSION_LIFETIME = timedelta(hours=12)
@@ -65,7 +65,7 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class TicketView:
-    """A ticket as the API shows it."""
+    """A ticket as the queue returns it (``bot.live_agent.api.schemas`` puts it on the wire)."""
 
     id: str
     sender_id: str
@@ -86,17 +86,6 @@ class TicketView:
     rating: Optional[int]
     report: Dict[str, Any] = field(default_factory=dict)
     transcript: List[Dict[str, Any]] = field(default_factory=list)
-
-    def as_json(self, details: bool = True) -> Dict[str, Any]:
-        """JSON-ready; without ``details`` the report and transcript are left out."""
-        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        for name in ("first_response_due", "resolution_due", "created_at"):
-            value = data[name]
-            data[name] = value.isoformat() if value is not None else None
-        if not details:
-            data.pop("report")
-            data.pop("transcript")
-        return data
 
 
 def _view(ticket: Ticket, details: bool = True) -> TicketView:

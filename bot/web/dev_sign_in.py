@@ -14,8 +14,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db import SchemaOutOfDate
-from bot.identity import DEFAULT_TOKEN_LIFETIME, issue_token
+from bot.accounts.identity import DEFAULT_TOKEN_LIFETIME, issue_token
+from bot.storage.engine import SchemaOutOfDate
 
 
 def accounts_unavailable() -> JSONResponse:

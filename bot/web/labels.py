@@ -1,4 +1,4 @@
-"""The site's and the widget's labels (``labels.yml``), per language."""
+"""The site's and the widget's labels (``bot/texts/widget_labels.yml``), per language."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from typing import Any, Dict
 import yaml
 
 from bot import DEFAULT_LANGUAGE
-from bot.language import locale_to_language
+from bot.nlu.conversation_language import locale_to_language
+from bot.texts.cldr import language_names
 
-LABELS_FILE = Path(__file__).resolve().parent / "labels.yml"
+LABELS_FILE = Path(__file__).resolve().parents[1] / "texts" / "widget_labels.yml"
 
 
 @lru_cache(maxsize=1)
 def all_labels() -> Dict[str, Dict[str, Dict[str, str]]]:
-    """Every label: ``{lang: {"site"|"widget"|"language_names": {key: text}}}``."""
+    """Every label: ``{lang: {"site"|"widget": {key: text}}}``."""
     return yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
 
 
@@ -35,7 +36,6 @@ def page_language(accept_language: str) -> str:
 
 
 def widget_config(lang: str, **extra: Any) -> Dict[str, Any]:
-    """What widget.js needs: its labels, language names, and the given settings."""
-    chosen = labels(lang)
-    return {"lang": lang, "labels": chosen["widget"],
-            "languageNames": chosen["language_names"], **extra}
+    """What widget.js needs: its labels, language names (CLDR's), and the given settings."""
+    return {"lang": lang, "labels": labels(lang)["widget"],
+            "languageNames": language_names(lang), **extra}

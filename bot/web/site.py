@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.texts.cldr import language_self_name
 from bot.web.labels import labels, page_language, widget_config
 from bot.web.markdown import render as render_markdown
 from kb_index.articles import LANGUAGES, Article
@@ -23,8 +24,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 POPULAR = ("contact-support", "sign-in-password", "audio-not-working", "screen-sharing",
            "recording", "support-plans")
 FORMS = ("report-abuse", "billing-discrepancy", "contact-sales")
-LANGUAGE_SELF_NAMES = {"ru": "Русский", "nb": "Norsk (bokmål)", "fr": "Français",
-                       "it": "Italiano", "en": "English"}
+# The language menu: each language's name in itself (CLDR's, capitalised for a menu).
+LANGUAGE_SELF_NAMES = {code: language_self_name(code) for code in LANGUAGES}
 MAX_QUERY_CHARS = 200
 
 Search = Callable[[str, str], Sequence[Any]]

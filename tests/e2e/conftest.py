@@ -13,8 +13,8 @@ from collections import defaultdict
 import pytest
 from rasa.shared.core.domain import Domain
 
-from bot.messages import catalogue
 from bot.settings import Settings
+from bot.texts.catalogue import catalogue
 from tests.conftest import PROJECT_ROOT, free_port
 
 

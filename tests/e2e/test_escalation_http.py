@@ -13,7 +13,7 @@ import jwt
 import pytest
 import requests
 
-from bot.identity import IDENTITY_KEY, issue_token
+from bot.accounts.identity import IDENTITY_KEY, issue_token
 from tests.e2e.helpers import Chat, assert_language, escalation
 
 pytestmark = pytest.mark.e2e

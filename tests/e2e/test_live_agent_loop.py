@@ -15,7 +15,7 @@ import time
 import pytest
 import requests
 
-from bot.identity import issue_token
+from bot.accounts.identity import issue_token
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.conftest import running_product
 from tests.e2e.helpers import Chat, escalation
@@ -133,7 +133,7 @@ def test_no_russian_speaking_agents_and_nobody_online_means_email(product):
             agent.post(f"{product.web_url}/api/me/online", json={"online": True}, timeout=10)
     assert payload["agent_language"] == "en"
     text = " ".join(r.get("text", "") for r in replies)
-    assert "на английском" in text and "a.volkov@meridianpacific.example" in text
+    assert "на другом языке: английский" in text and "a.volkov@meridianpacific.example" in text
     emails = alice.get(f"{product.web_url}/api/tickets/{payload['ticket_id']}/notifications",
                        timeout=10).json()
     assert [e["channel"] for e in emails] == ["email"]

@@ -113,7 +113,7 @@ REPORT = {
 
 @pytest.mark.parametrize("language", list(REPORT))
 def test_asking_to_report_a_problem_starts_the_report(product, language):
-    from bot.identity import issue_token
+    from bot.accounts.identity import issue_token
 
     admin = Chat(product, metadata={"locale": language},
                  token=issue_token("u-biz-admin", product.jwt_secret))

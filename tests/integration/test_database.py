@@ -7,8 +7,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from bot.accounts import DemoDataError, load_demo_accounts, seed_accounts
-from bot.db import (
+from bot.accounts.demo import DemoDataError, load_demo_accounts, seed_accounts
+from bot.storage.engine import (
     SchemaOutOfDate,
     current_revision,
     downgrade,
@@ -17,7 +17,7 @@ from bot.db import (
     require_current_schema,
     upgrade,
 )
-from bot.unit_of_work import UnitOfWork
+from bot.storage.unit_of_work import UnitOfWork
 
 DEMO_USERS = {
     "u-free": ("basic", "standard", "owner", "US", "en"),
@@ -101,8 +101,8 @@ def test_downgrade_and_upgrade_again(database_url):
 
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path):
-    from bot.db import Base
-    from bot.feedback import KBFeedback
+    from bot.knowledge.feedback import KBFeedback
+    from bot.storage.engine import Base
 
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     Base.metadata.create_all(engine, tables=[KBFeedback.__table__])
@@ -119,13 +119,15 @@ def test_a_database_from_before_migrations_is_adopted(tmp_path):
 @pytest.mark.parametrize(
     ("broken", "message"),
     [
-        ("accounts: []", "non-empty list"),
+        ("accounts: []", r"accounts: needs at least 1 entry, has 0"),
         ("accounts:\n  - {id: a, name: A, plan: gold, support_tier: standard, country: US,"
-         " users: [{id: u, name: U, email: e, role: owner, language: en}]}", "plan 'gold'"),
+         " users: [{id: u, name: U, email: e, role: owner, language: en}]}",
+         r"accounts\[0\]\.plan: 'gold' is not one of"),
         ("accounts:\n  - {id: a, name: A, plan: pro, support_tier: standard, country: usa,"
          " users: [{id: u, name: U, email: e, role: owner, language: en}]}", "country"),
         ("accounts:\n  - {id: a, name: A, plan: pro, support_tier: standard, country: US,"
-         " users: [{id: u, name: U, email: e, role: boss, language: en}]}", "user u: role"),
+         " users: [{id: u, name: U, email: e, role: boss, language: en}]}",
+         r"accounts\[0\]\.users\[0\]\.role: 'boss'"),
         ("accounts:\n  - {id: a, name: A, plan: pro, support_tier: standard, country: US,"
          " users: [{id: u, name: U, email: e, role: owner, language: de}]}", "language"),
     ],

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot import composition
-from bot.feedback import KBFeedback
+from bot.knowledge.feedback import KBFeedback
 from bot.settings import Settings
-from bot.unit_of_work import UnitOfWork
+from bot.storage.unit_of_work import UnitOfWork
 
 
 @pytest.fixture()
@@ -15,7 +15,7 @@ def sqlite_factory(tmp_path, monkeypatch):
     monkeypatch.setenv("HELPBOT_VAR_DIR", str(tmp_path))
     composition.get_settings.cache_clear()
     composition._engine.cache_clear()
-    from bot.db import make_engine, upgrade
+    from bot.storage.engine import make_engine, upgrade
 
     engine = make_engine(composition.get_settings().database_url)
     upgrade(engine)  # as `python -m bot db upgrade` does

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine
 from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.models import Agent
 from bot.live_agent.passwords import hash_password
 from bot.live_agent.service import LiveAgentService, NewTicket, TicketError
+from bot.storage.engine import make_engine
 
 AGENTS = 8
 TICKETS = 20

@@ -17,12 +17,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine
 from bot.live_agent.api import create_app
 from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.models import Agent, AgentSession
 from bot.live_agent.passwords import needs_rehash, verify_password
 from bot.live_agent.service import LiveAgentService
+from bot.storage.engine import make_engine
 
 TOKEN = "service-token-for-tests-0123456789abcdef"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

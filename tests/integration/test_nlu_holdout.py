@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.evaluation import evaluate, format_table, score
+from bot.nlu.evaluation import evaluate, format_table, score
 from tests.conftest import LANGUAGES
 
 MIN_MACRO_F1 = 0.94  # the goal is 0.95; measured 0.954-0.973 (README)
@@ -44,7 +44,7 @@ def test_confidence_means_something(holdout_scores, language):
 
 @pytest.fixture(scope="module")
 def blind_scores(trained_model):
-    from bot.evaluation import BLIND_SETS, evaluate_no_article, evaluate_symptoms
+    from bot.nlu.evaluation import BLIND_SETS, evaluate_no_article, evaluate_symptoms
     from kb_index.search import default_searcher
 
     index = default_searcher().index()
@@ -75,7 +75,7 @@ def test_questions_without_an_article_are_declined(blind_scores, blind_set, lang
 
 
 def test_the_blind_sets_are_all_there():
-    from bot.evaluation import BLIND_SETS
+    from bot.nlu.evaluation import BLIND_SETS
 
     assert [name for name, _, _ in BLIND_SETS] == BLIND_SET_NAMES
 
@@ -92,8 +92,8 @@ def test_score_penalises_wrong_predictions():
 def test_holdout_never_overlaps_training_data(language):
     from rasa.shared.nlu.training_data.loading import load_data
 
-    from bot.components.language_detector import words_of
-    from bot.evaluation import load_holdout
+    from bot.nlu.components.language_detector import words_of
+    from bot.nlu.evaluation import load_holdout
     from tests.conftest import PROJECT_ROOT
 
     def key(text):
@@ -107,7 +107,7 @@ def test_holdout_never_overlaps_training_data(language):
 
 
 def test_evaluation_history_shows_the_change_per_language(tmp_path):
-    from bot.evaluation import compare_with_last_run
+    from bot.nlu.evaluation import compare_with_last_run
 
     history = tmp_path / "last.json"
     first = {"en": score("en", ["greet", "deny"], ["greet", "greet"], ["en", "en"])}

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.support.classifier import EVAL_DIR, TRAIN_DIR, PriorityClassifier, load_labelled
+from bot.escalation.priority_classifier import (
+    EVAL_DIR,
+    TRAIN_DIR,
+    PriorityClassifier,
+    load_labelled,
+)
 
 # bench/priority_eval.py prints the full report; this guards against regressions.
 MIN_ACCURACY = 0.80

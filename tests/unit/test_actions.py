@@ -5,31 +5,21 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionSetLanguage
+from tests import trackers
 
 
 def user_event(intent, language=None):
-    parse = {"intent": {"name": intent, "confidence": 0.9}, "entities": []}
-    if language is not None:
-        parse["language"] = language
-    return {"event": "user", "text": "…", "parse_data": parse}
+    detection = {} if language is None else {"language": language}
+    return trackers.user_event(trackers.parse_data("…", intent, **detection))
 
 
 def tracker(events, slots=None, latest=None):
-    return Tracker(
-        sender_id="test",
-        slots=slots or {},
-        latest_message=latest or (events[-1]["parse_data"] if events else {}),
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
+    return trackers.make_tracker(latest or (events[-1]["parse_data"] if events else None),
+                                 sender="test", slots=slots, events=events)
 
 
 def run(action, tr):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.language import choose_conversation_language
+from bot.nlu.conversation_language import choose_conversation_language
 
 LANGUAGES = ("ru", "nb", "fr", "it", "en")
 
@@ -69,7 +69,7 @@ def detector(tmp_path_factory):
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
 
-    from bot.components.language_detector import LanguageDetector
+    from bot.nlu.components.language_detector import LanguageDetector
 
     return LanguageDetector.create(
         LanguageDetector.get_default_config(),

@@ -7,7 +7,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.e5_featurizer import E5Featurizer
+from bot.nlu.components.e5_featurizer import E5Featurizer
 from kb_index.embedding import PARSE_KEY, e5_model_id, unpack
 from kb_index.embedding import e5_queries as embed_queries
 

@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -18,10 +17,11 @@ from actions.escalation import (
     ActionRequestHuman,
 )
 from bot import composition
-from bot.identity import GUEST, IDENTITY_KEY, Identity, with_identity
-from bot.support.classifier import Prediction
+from bot.accounts.identity import GUEST, IDENTITY_KEY, Identity, with_identity
+from bot.escalation.priority_classifier import Prediction
 from tests.conftest import LANGUAGES, TEST_SECRET
 from tests.fakes import FakeLiveAgent
+from tests.trackers import make_tracker, parse_data, user_event
 
 SENDER = "conversation-1"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
@@ -31,11 +31,9 @@ def tracker(user_id=None, lang="en", text="I want to talk to a person",
             intent="request_human", slots=None, metadata=None, entities=()):
     signed = with_identity(metadata or {}, Identity(user_id) if user_id else GUEST, SENDER,
                            TEST_SECRET)
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": list(entities), "metadata": signed}
-    return Tracker(SENDER, {"language": lang, **(slots or {})}, latest,
-                   [{"event": "user", "text": text, "parse_data": latest}],
-                   False, None, {}, "action_listen")
+    latest = parse_data(text, intent, entities=entities, metadata=signed)
+    return make_tracker(latest, sender=SENDER, language=lang, slots=slots,
+                        events=[user_event(latest)])
 
 
 def run(action, tr):
@@ -211,11 +209,13 @@ def test_skipping_the_last_question_still_gets_a_proposal():
 @pytest.mark.parametrize(
     ("user_id", "priority", "first", "resolution", "due", "resolution_due"),
     [
-        ("u-pro-admin", "P3", 24, None, "2026-11-23 09:00 UTC", None),
-        ("u-biz-admin", "P1", 1, None, "2026-11-22 10:00 UTC", None),
-        ("u-ent-admin", "P2", 4, 24, "2026-11-22 13:00 UTC", "2026-11-23 09:00 UTC"),
-        ("u-ent-plus", "P1", 1, 4, "2026-11-22 10:00 UTC", "2026-11-22 13:00 UTC"),
-        ("u-ent-plus", "P4", 24, None, "2026-11-23 09:00 UTC", None),
+        ("u-pro-admin", "P3", 24, None, "(by 23 November at 09:00 GMT)", None),
+        ("u-biz-admin", "P1", 1, None, "(by 22 November at 10:00 GMT)", None),
+        ("u-ent-admin", "P2", 4, 24, "(by 22 November at 13:00 GMT)",
+         "(by 23 November at 09:00 GMT)"),
+        ("u-ent-plus", "P1", 1, 4, "(by 22 November at 10:00 GMT)",
+         "(by 22 November at 13:00 GMT)"),
+        ("u-ent-plus", "P4", 24, None, "(by 23 November at 09:00 GMT)", None),
     ],
 )
 def test_completed_request_carries_priority_targets_and_due_times(
@@ -252,7 +252,7 @@ def test_nobody_online_means_an_email_answer_and_no_pause(live_agent):
     messages, events = run(ActionCompleteHandoff(), tracker(
         "u-ent-plus", "ru", intent="affirm", slots={**REPORT, "priority": "P1"}))
     assert "a.volkov@meridianpacific.example" in messages[0]["text"]
-    assert "на английском" in messages[0]["text"]  # no Russian-speaking agents
+    assert "на другом языке: английский" in messages[0]["text"]  # no Russian-speaking agents
     assert ConversationPaused() not in events
 
 
@@ -273,7 +273,7 @@ def test_due_times_are_shown_in_the_users_time_zone():
     messages, _ = run(ActionCompleteHandoff(), tracker(
         "u-biz-admin", "fr", intent="affirm", slots={**REPORT, "priority": "P2"},
         metadata={"timezone": "Europe/Paris"}))
-    assert "2026-11-22 14:00 UTC+01:00" in messages[0]["text"]
+    assert "au plus tard le 22 novembre à 14:00 UTC+01:00" in messages[0]["text"]
 
 
 @pytest.mark.parametrize(

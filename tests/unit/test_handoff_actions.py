@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import ActionExecuted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -13,6 +12,7 @@ from actions.handoff import ActionAfterHandoff, ActionStoreRating
 from bot import composition
 from tests.conftest import LANGUAGES
 from tests.fakes import FakeLiveAgent
+from tests.trackers import make_tracker, parse_data
 
 
 @pytest.fixture()
@@ -24,10 +24,8 @@ def live_agent(demo_database):
 
 
 def tracker(lang="en", slots=None, entities=()):
-    latest = {"text": "/rate", "intent": {"name": "rate", "confidence": 1.0},
-              "entities": list(entities)}
-    return Tracker("s-1", {"language": lang, **(slots or {})}, latest, [], False, None, {},
-                   "action_listen")
+    return make_tracker(parse_data("/rate", "rate", confidence=1.0, entities=entities),
+                        sender="s-1", language=lang, slots=slots)
 
 
 def run(action, tr):

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot import composition
-from bot.handoff import deliver_pending, hand_over, relay_user_message
-from bot.live_agent.client import LiveAgentRefused
+from bot.handoff.live_agent_client import LiveAgentRefused
+from bot.handoff.outbox_worker import deliver_pending
+from bot.handoff.records import hand_over, relay_user_message
 from tests.fakes import FakeLiveAgent as FakeService
 
 # The outbox is stamped by the injected clock, so the tests hold on any date.

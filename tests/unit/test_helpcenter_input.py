@@ -13,10 +13,10 @@ from types import SimpleNamespace
 import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 
+from bot.accounts.identity import IDENTITY_KEY, issue_token
 from bot.channels import helpcenter
 from bot.channels.gate import ChatGate
 from bot.channels.helpcenter import HelpCenterInput
-from bot.identity import IDENTITY_KEY, issue_token
 from tests.conftest import LANGUAGES, TEST_SECRET
 
 INVISIBLE_MESSAGES = ["\u200b", "\ufeff", "\u2800", "\u3164 \u115f", "\u200b\u00a0\u2060",

@@ -8,11 +8,8 @@ import jwt
 import pytest
 from sqlalchemy.orm import sessionmaker
 
-from bot.accounts import seed_accounts
-from bot.channels.gate import ChatGate
-from bot.channels.validation import BadChatRequest
-from bot.db import make_engine, upgrade
-from bot.identity import (
+from bot.accounts.demo import seed_accounts
+from bot.accounts.identity import (
     GUEST,
     IDENTITY_KEY,
     Identity,
@@ -22,7 +19,10 @@ from bot.identity import (
     issue_token,
     with_identity,
 )
-from bot.unit_of_work import UnitOfWork
+from bot.channels.gate import ChatGate
+from bot.channels.validation import BadChatRequest
+from bot.storage.engine import make_engine, upgrade
+from bot.storage.unit_of_work import UnitOfWork
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 

@@ -17,12 +17,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 
-from bot.components.intent_classifier import (
+from bot.nlu.components.intent_classifier import (
     LinearIntentClassifier,
     fit_temperature,
     softmax,
 )
-from bot.evaluation import expected_calibration_error
+from bot.nlu.evaluation import expected_calibration_error
 from kb_index.embedding import e5_queries
 
 # Three intents, each in all five languages.

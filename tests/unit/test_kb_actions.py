@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import create_engine
@@ -13,10 +12,11 @@ from sqlalchemy.orm import sessionmaker
 
 from actions.kb import ActionAnswerFromKB, ActionStoreKBFeedback
 from bot import composition
-from bot.db import Base
-from bot.messages import catalogue
-from bot.unit_of_work import UnitOfWork
+from bot.storage.engine import Base
+from bot.storage.unit_of_work import UnitOfWork
+from bot.texts.catalogue import catalogue
 from kb_index.search import Hit
+from tests.trackers import make_tracker, parse_data, user_event
 
 
 def hit(article_id, score=0.18, confident=True, related=(), lang="fr"):
@@ -79,12 +79,11 @@ def restore():
     composition.override("kb_searcher", None)
 
 
-def tracker(text, intent="ask_question", slots=None, entities=(), events=None, extra=None):
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9},
-              "entities": list(entities), **(extra or {})}
-    return Tracker("user-1", {"language": "fr", **(slots or {})}, latest,
-                   events or [{"event": "user", "text": text, "parse_data": latest}],
-                   False, None, {}, "action_listen")
+def tracker(text, intent="ask_question", slots=None, entities=(), events=None, extra=None,
+            active_loop=None):
+    latest = parse_data(text, intent, entities=entities, **(extra or {}))
+    return make_tracker(latest, sender="user-1", language="fr", slots=slots,
+                        events=events or [user_event(latest)], active_loop=active_loop)
 
 
 def run(action, tr):
@@ -206,8 +205,7 @@ def test_the_search_reuses_the_message_embedding_from_nlu():
 
 def test_a_thumbs_down_inside_the_report_form_is_stored_without_the_help_menu(database):
     slots = {"kb_article_id": "audio-not-working", "kb_question": "le son coupe"}
-    tr = tracker("/kb_not_helpful", "kb_not_helpful", slots)
-    tr.active_loop = {"name": "problem_report_form"}
+    tr = tracker("/kb_not_helpful", "kb_not_helpful", slots, active_loop="problem_report_form")
     events, messages = run(ActionStoreKBFeedback(), tr)
     assert "buttons" not in messages[0] or not messages[0]["buttons"]
     with UnitOfWork(database) as uow:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kb_answer import (
+from bot.knowledge.answer import (
     KBDecision,
     answer_messages,
     article_payload,
     consecutive_fallbacks,
     decide,
 )
-from bot.messages import catalogue
+from bot.texts.catalogue import catalogue
 from kb_index.search import Hit
 
 

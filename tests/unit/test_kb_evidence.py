@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot import composition
-from bot.components.kb_evidence import EVIDENCE_KEY, KBEvidenceRouter, remainder_of
+from bot.nlu.components.kb_evidence import EVIDENCE_KEY, KBEvidenceRouter, remainder_of
 
 SOCIAL_EXAMPLES = {
     "deny": ["no", "nope", "I can't, sorry", "non", "je ne peux pas", "no grazie", "non posso",

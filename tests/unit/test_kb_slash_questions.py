@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.kb import ActionAnswerFromKB
 from bot import composition
-from bot.messages import catalogue
+from bot.texts.catalogue import catalogue
 from tests.conftest import LANGUAGES
+from tests.trackers import make_tracker, parse_data, user_event
 from tests.unit.test_kb_actions import FakeIndex, FakeSearcher, hit
 
 # Reaching the action unscreened (a channel other than the help center's, or the
@@ -32,11 +32,8 @@ def restore():
 
 
 def ask(text, lang, entities=()):
-    latest = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9},
-              "entities": list(entities)}
-    tracker = Tracker("user-1", {"language": lang}, latest,
-                      [{"event": "user", "text": text, "parse_data": latest}],
-                      False, None, {}, "action_listen")
+    latest = parse_data(text, "ask_question", entities=entities)
+    tracker = make_tracker(latest, sender="user-1", language=lang, events=[user_event(latest)])
     index = FakeIndex([hit("screen-sharing", lang=lang)])
     composition.override("kb_searcher", FakeSearcher(index))
     dispatcher = CollectingDispatcher()

@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.language_detector import (
+from bot.nlu.components.language_detector import (
     LanguageDetector,
     LanguageNameMatcher,
     locale_to_language,

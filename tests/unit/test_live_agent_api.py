@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import sessionmaker
 
-from bot.db import make_engine
 from bot.live_agent.api import create_app
 from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.service import LiveAgentService
+from bot.storage.engine import make_engine
 
 TOKEN = "service-token-for-tests-0123456789abcdef"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)

@@ -8,17 +8,14 @@ import pytest
 
 from bot import composition
 from bot.channels.live_relay import relay_if_live, updates
-from bot.handoff import EMAIL, LIVE
-from bot.live_agent.client import LiveAgentUnavailable
+from bot.handoff.live_agent_client import LiveAgentUnavailable
+from bot.handoff.records import EMAIL, LIVE
 from tests.fakes import FakeLiveAgent
 
 
 @pytest.fixture()
 def service(demo_database):
-    fake = FakeLiveAgent()
-    fake.ticket_state = {"status": "open", "claimed_by": None}
-    fake.conversation = []
-    return fake
+    return FakeLiveAgent()
 
 
 def record(status=LIVE):

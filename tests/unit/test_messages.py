@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from bot.messages import catalogue, render
+from bot.texts.catalogue import catalogue, render
 from tests.conftest import LANGUAGES
 
 

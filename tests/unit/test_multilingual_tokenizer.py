@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.multilingual_tokenizer import MultilingualTokenizer
+from bot.nlu.components.multilingual_tokenizer import MultilingualTokenizer
 
 
 @pytest.fixture()

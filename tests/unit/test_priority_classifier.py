@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.support.classifier import (
+from bot.escalation.priority_classifier import (
     LabelledDataError,
     PriorityClassifier,
     load_labelled,

@@ -6,7 +6,6 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import (
@@ -16,8 +15,9 @@ from actions.report_form import (
     ValidateProblemReportForm,
 )
 from bot import composition
-from bot.messages import catalogue
+from bot.texts.catalogue import catalogue
 from tests.conftest import LANGUAGES
+from tests.trackers import make_tracker, parse_data
 
 NOW = datetime(2026, 11, 22, 16, 40, tzinfo=timezone.utc)
 
@@ -30,10 +30,8 @@ def frozen():
 
 
 def tracker(lang, text="", extra=None):
-    latest = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9}, "entities": [],
-              "metadata": {}, **(extra or {})}
-    return Tracker("s", {"language": lang}, latest, [], False, None,
-                   {"name": "problem_report_form"}, "action_listen")
+    return make_tracker(parse_data(text, "ask_question", metadata={}, **(extra or {})),
+                        language=lang, active_loop="problem_report_form")
 
 
 def validate(slot, value, lang="en", text=None, extra=None):

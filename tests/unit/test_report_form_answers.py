@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.support.report_form import (
+from bot.escalation.report_form import (
     NO_REQUEST_ID,
     description_ok,
     match_product,

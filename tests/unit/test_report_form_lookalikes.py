@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.report_form import ValidateProblemReportForm
-from bot.messages import catalogue
-from bot.support.report_form import NO_REQUEST_ID, description_blank, description_ok, request_id
+from bot.escalation.report_form import NO_REQUEST_ID, description_blank, description_ok, request_id
+from bot.texts.catalogue import catalogue
 from tests.conftest import LANGUAGES
+from tests.trackers import make_tracker, parse_data
 
 DESCRIPTIONS = {
     "ru": "Участники не могут войти в вебинар, ссылка не работает.",
@@ -35,10 +35,8 @@ ID_SPELLINGS = [
 
 
 def tracker(lang, text):
-    latest = {"text": text, "intent": {"name": "ask_question", "confidence": 0.9},
-              "entities": [], "metadata": {}}
-    return Tracker("s", {"language": lang}, latest, [], False, None,
-                   {"name": "problem_report_form"}, "action_listen")
+    return make_tracker(parse_data(text, "ask_question", metadata={}), language=lang,
+                        active_loop="problem_report_form")
 
 
 def validate(slot, value, lang):

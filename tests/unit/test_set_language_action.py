@@ -5,29 +5,24 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionSetLanguage
+from tests.trackers import make_tracker, parse_data
 
 LOCALES = {"ru": "ru-RU", "nb": "nb-NO", "fr": "fr-FR", "it": "it-IT", "en": "en-GB"}
 
 
 def run(slot, latest):
-    tracker = Tracker(sender_id="test", slots={"language": slot}, latest_message=latest,
-                      events=[], paused=False, followup_action=None, active_loop={},
-                      latest_action_name="action_listen")
+    tracker = make_tracker(latest, sender="test", slots={"language": slot})
     return asyncio.run(ActionSetLanguage().run(CollectingDispatcher(), tracker, {}))
 
 
 def button(locale=None):
     """A button payload ("/request_human"): no NLU, so no language detection."""
-    latest = {"intent": {"name": "request_human", "confidence": 1.0}, "entities": [],
-              "text": "/request_human"}
-    if locale is not None:
-        latest["metadata"] = {"locale": locale}
-    return latest
+    return parse_data("/request_human", "request_human", confidence=1.0,
+                      metadata=None if locale is None else {"locale": locale})
 
 
 @pytest.mark.parametrize("lang", LOCALES)

@@ -20,9 +20,9 @@ from bot.channels.payloads import (
     screen_message,
     widget_allows,
 )
-from bot.kb_answer import article_payload
+from bot.channels.user_text import normalize
+from bot.knowledge.answer import article_payload
 from bot.settings import PROJECT_ROOT
-from bot.user_text import normalize
 
 KB = PROJECT_ROOT / "data" / "kb"
 ARTICLE_IDS = sorted(path.stem for path in (KB / "en").glob("*.md"))
@@ -153,8 +153,9 @@ def test_odd_tracker_events_offer_nothing(events):
 @lru_cache(maxsize=1)
 def catalogue_payloads():
     found = set()
-    for path in (PROJECT_ROOT / "bot" / "messages.yml",
-                 PROJECT_ROOT / "bot" / "support" / "messages.yml"):
+    from bot.texts.catalogue import MESSAGES_FILES
+
+    for path in MESSAGES_FILES:
         for variants in yaml.safe_load(path.read_text(encoding="utf-8")).values():
             for messages in variants.values():
                 for message in messages:

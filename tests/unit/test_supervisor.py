@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bot.services import Service
+from bot.runtime.processes import Service
+from bot.runtime.supervisor import ServiceFailed, Supervisor
 from bot.settings import Settings
-from bot.supervisor import ServiceFailed, Supervisor
 from tests.conftest import free_port
 
 
@@ -70,7 +70,7 @@ def test_a_service_that_never_answers_times_out(tmp_path):
 
 
 def test_a_rasa_token_starting_with_a_dash_stays_one_argument(tmp_path):
-    from bot.services import product_services
+    from bot.runtime.processes import product_services
     from bot.settings import Settings
 
     token = "-starts-with-a-dash-0123456789abcdefghij"

@@ -1,4 +1,4 @@
-"""bot.user_text: one normal form for typed text; invisibles out, emoji and letters kept."""
+"""bot.channels.user_text: one normal form for typed text; invisibles out, emoji kept."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.user_text import (
+from bot.channels.user_text import (
     fold_dashes,
     fold_latin_lookalikes,
     is_invisible,

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
-from bot.identity import identity_from_authorization
+from bot.accounts.identity import identity_from_authorization
 from bot.settings import Settings
-from bot.unit_of_work import UnitOfWork
+from bot.storage.unit_of_work import UnitOfWork
 from bot.web.app import STATIC_DIR, create_web_app, kb_catalogue
 from bot.web.labels import all_labels, page_language
 from kb_index.articles import LANGUAGES
@@ -311,7 +311,7 @@ def test_the_widget_never_inserts_received_text_as_html():
 
 
 def test_the_chat_channel_accepts_the_help_center_page_origin(tmp_path):
-    from bot.services import product_services
+    from bot.runtime.processes import product_services
 
     configured = settings(tmp_path).copy(update={"web_port": 8123})
     rasa = next(s for s in product_services(configured) if s.name == "rasa")

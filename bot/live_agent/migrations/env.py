@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot.db import make_engine
 from bot.live_agent.database import VERSION_TABLE
 from bot.live_agent.models import LiveAgentBase
+from bot.storage.engine import make_engine
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -1,0 +1,1 @@
+"""Who is chatting: identity (JWT), accounts and users, demo data, conversation ownership."""

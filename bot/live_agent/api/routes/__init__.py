@@ -1,0 +1,1 @@
+"""The live-agent API's routers, one module per resource."""

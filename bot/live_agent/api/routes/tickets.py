@@ -1,0 +1,81 @@
+"""The queue: tickets from the assistant, claims, the live conversation, resolution."""
+
+from __future__ import annotations
+
+from typing import Annotated, List
+
+from fastapi import APIRouter, Depends, Header, Response
+
+from bot.live_agent.api.deps import CallerDep, CurrentAgent, ServiceDep, get_assistant, get_caller
+from bot.live_agent.api.schemas import (
+    MessageIn,
+    MessageOut,
+    RatingIn,
+    TicketCreatedOut,
+    TicketDetailOut,
+    TicketIn,
+    TicketOut,
+)
+from bot.live_agent.service import NewTicket
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+
+@router.post("", response_model=TicketCreatedOut, dependencies=[Depends(get_assistant)],
+             responses={201: {"model": TicketCreatedOut,
+                              "description": "Created (200: the ticket of a retried key)"}})
+def create_ticket(body: TicketIn, response: Response, service: ServiceDep,
+                  idempotency_key: Annotated[str, Header(max_length=200)]) -> TicketCreatedOut:
+    """Creates a ticket once per Idempotency-Key (assistant only)."""
+    fields = body.dict(exclude={"idempotency_key"})
+    ticket, created, online = service.create_ticket(NewTicket(
+        idempotency_key=idempotency_key, **fields))
+    response.status_code = 201 if created else 200
+    return TicketCreatedOut.from_view(ticket, agents_online=online)
+
+
+@router.get("", response_model=List[TicketOut], dependencies=[Depends(get_caller)])
+def list_tickets(service: ServiceDep, include_resolved: bool = False) -> List[TicketOut]:
+    """The queue by priority, then first-response due time."""
+    return [TicketOut.from_view(t) for t in service.queue(include_resolved)]
+
+
+@router.get("/{ticket_id}", response_model=TicketDetailOut, dependencies=[Depends(get_caller)])
+def get_ticket(ticket_id: str, service: ServiceDep) -> TicketDetailOut:
+    """One ticket with its report and transcript."""
+    return TicketDetailOut.from_view(service.ticket(ticket_id))
+
+
+@router.post("/{ticket_id}/claim", response_model=TicketDetailOut)
+def claim(ticket_id: str, agent: CurrentAgent, service: ServiceDep) -> TicketDetailOut:
+    """Makes the logged-in agent the ticket's owner (409 if someone else is)."""
+    return TicketDetailOut.from_view(service.claim(ticket_id, agent.id))
+
+
+@router.get("/{ticket_id}/messages", response_model=List[MessageOut],
+            dependencies=[Depends(get_caller)])
+def messages(ticket_id: str, service: ServiceDep, after: int = 0) -> List[MessageOut]:
+    """The live conversation after the message id ``after``, oldest first."""
+    return [MessageOut.parse_obj(m) for m in service.messages(ticket_id, after)]
+
+
+@router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
+def post_message(ticket_id: str, body: MessageIn, caller: CallerDep,
+                 service: ServiceDep) -> MessageOut:
+    """The assistant relays the user's messages; agents answer as themselves."""
+    author = "user" if caller.kind == "service" else "agent"
+    return MessageOut.parse_obj(service.add_message(ticket_id, author, body.text,
+                                                    caller.agent_id))
+
+
+@router.post("/{ticket_id}/resolve", response_model=TicketDetailOut)
+def resolve(ticket_id: str, agent: CurrentAgent, service: ServiceDep) -> TicketDetailOut:
+    """Closes a ticket its owner has answered."""
+    return TicketDetailOut.from_view(service.resolve(ticket_id, agent.id))
+
+
+@router.post("/{ticket_id}/rating", response_model=TicketOut,
+             dependencies=[Depends(get_assistant)])
+def rate(ticket_id: str, body: RatingIn, service: ServiceDep) -> TicketOut:
+    """Stores the user's 1-5 satisfaction rating (assistant only)."""
+    return TicketOut.from_view(service.rate(ticket_id, body.rating))

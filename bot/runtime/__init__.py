@@ -1,0 +1,1 @@
+"""Running the product: the list of processes (``processes``) and their ``supervisor``."""

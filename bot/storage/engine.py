@@ -1,0 +1,108 @@
+"""Database plumbing shared by every table: the declarative base, engines, migrations.
+
+The schema is owned by Alembic (``bot/storage/migrations``). ``python -m bot db upgrade`` (run
+by ``make run`` and the test fixtures) brings a database to the latest revision; a
+process that finds an older schema refuses to use it rather than fail mid-conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Optional
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the latest migration."""
+
+
+def utcnow() -> datetime:
+    """Current time, timezone-aware."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: Any) -> Any:
+    """Makes a stored time timezone-aware: SQLite returns naive datetimes, all UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    """Creates an engine; SQLite gets a parent folder and waits on locks instead of failing."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {"timeout": 30} if url.startswith("sqlite") else {}
+    return create_engine(url, future=True, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _alembic_config(engine: Engine, migrations: Path = MIGRATIONS_DIR):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(migrations))
+    config.attributes["engine"] = engine
+    return config
+
+
+# A database created before migrations existed already has this revision's tables.
+UNVERSIONED_BASELINE = ("0001_initial", "kb_feedback")
+
+
+def upgrade(engine: Engine, revision: str = "head",
+            migrations: Path = MIGRATIONS_DIR) -> None:
+    """Migrates the database to ``revision`` (the latest by default).
+
+    ``migrations`` picks another Alembic history (the live-agent service has its own).
+    """
+    from alembic import command
+    from sqlalchemy import inspect
+
+    config = _alembic_config(engine, migrations)
+    baseline, table = UNVERSIONED_BASELINE
+    adopt = migrations == MIGRATIONS_DIR and current_revision(engine) is None
+    if adopt and inspect(engine).has_table(table):
+        command.stamp(config, baseline)
+    command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Reverts the database to ``revision`` ("base" removes every table)."""
+    from alembic import command
+
+    command.downgrade(_alembic_config(engine), revision)
+
+
+def head_revision() -> str:
+    """The latest migration's revision id."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    if head is None:
+        raise RuntimeError(f"no migrations in {MIGRATIONS_DIR}")
+    return head
+
+
+def current_revision(engine: Engine) -> Optional[str]:
+    """The revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def require_current_schema(engine: Engine) -> None:
+    """Raises ``SchemaOutOfDate`` unless the database is at the latest migration."""
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"database {engine.url.render_as_string(hide_password=True)} is at revision "
+            f"{current or 'none'}, expected {head}: run `python -m bot db upgrade`"
+        )

@@ -1,1 +1,0 @@
-"""Support rules from the source documents: who gets which channel, priorities, targets."""
