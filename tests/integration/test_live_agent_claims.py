@@ -11,14 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.orm import sessionmaker
 
-from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.models import Agent
 from bot.live_agent.passwords import hash_password
 from bot.live_agent.service import LiveAgentService, NewTicket, TicketError
-from bot.storage.engine import make_engine
+from tests.integration.live_agent_db import live_agent_database
 
 AGENTS = 8
 TICKETS = 20
@@ -26,26 +23,14 @@ TICKETS = 20
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def service(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        cleaner = make_engine(url)
-        with cleaner.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        cleaner.dispose()
-    engine = make_engine(url)
-    upgrade(engine)
-    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
-    with factory() as session:
-        seed_agents(session)
-        password = hash_password("x")
-        for number in range(AGENTS):
-            session.add(Agent(id=f"agent-{number}", name=f"Agent {number}",
-                              password_hash=password, languages="en", online=True))
-        session.commit()
-    yield LiveAgentService(factory)
-    engine.dispose()
+    with live_agent_database(request, tmp_path) as factory:
+        with factory() as session:
+            password = hash_password("x")
+            for number in range(AGENTS):
+                session.add(Agent(id=f"agent-{number}", name=f"Agent {number}",
+                                  password_hash=password, languages="en", online=True))
+            session.commit()
+        yield LiveAgentService(factory)
 
 
 def new_ticket(number: int, key: str) -> NewTicket:

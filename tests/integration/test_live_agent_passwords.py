@@ -14,15 +14,13 @@ from datetime import datetime, timezone
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import func, select
 
 from bot.live_agent.api import create_app
-from bot.live_agent.database import seed_agents, upgrade
 from bot.live_agent.models import Agent, AgentSession
 from bot.live_agent.passwords import needs_rehash, verify_password
 from bot.live_agent.service import LiveAgentService
-from bot.storage.engine import make_engine
+from tests.integration.live_agent_db import live_agent_database
 
 TOKEN = "service-token-for-tests-0123456789abcdef"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
@@ -47,28 +45,16 @@ def legacy_hash(password: str, iterations: int) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def factory(request, tmp_path):
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'live.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-        cleaner = make_engine(url)
-        with cleaner.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        cleaner.dispose()
-    engine = make_engine(url)
-    upgrade(engine)
-    factory = sessionmaker(bind=engine, future=True, expire_on_commit=False)
-    with factory() as session:
-        seed_agents(session)
-        for agent_id, password in LEGACY_AGENTS.items():
-            # The production count for one agent; fewer for the others, to keep tests fast.
-            iterations = 200_000 if agent_id == "legacy-en" else 1000
-            session.add(Agent(id=agent_id, name=agent_id,
-                              password_hash=legacy_hash(password, iterations),
-                              languages=agent_id.split("-")[1], online=True))
-        session.commit()
-    yield factory
-    engine.dispose()
+    with live_agent_database(request, tmp_path) as factory:
+        with factory() as session:
+            for agent_id, password in LEGACY_AGENTS.items():
+                # The production count for one agent; fewer for the others, to keep tests fast.
+                iterations = 200_000 if agent_id == "legacy-en" else 1000
+                session.add(Agent(id=agent_id, name=agent_id,
+                                  password_hash=legacy_hash(password, iterations),
+                                  languages=agent_id.split("-")[1], online=True))
+            session.commit()
+        yield factory
 
 
 @pytest.fixture()
