@@ -108,8 +108,11 @@ class ActionRequestHuman(Action):
             logger.exception("account lookup failed for %s", tracker.sender_id)
             return _account_unavailable(dispatcher, lang)
         decision = entitlement(user)
-        for message in request_human_messages(decision, lang):
-            dispatcher.utter_message(**message)
+        # Someone reporting a problem who may not reach a person gets how to report it
+        # (the rule's next response), not a refusal of the person they did not ask for.
+        if not (decision.decision == SELF_SERVICE and intent(tracker) == "report_problem"):
+            for message in request_human_messages(decision, lang):
+                dispatcher.utter_message(**message)
         return [SlotSet(DECISION_SLOT, decision.decision), *clear_report()]
 
 

@@ -121,8 +121,13 @@ def test_asking_to_report_a_problem_starts_the_report(product, language):
     assert escalation(replies)["decision"] == "handoff", replies
     assert any("webinar" in [b["payload"] for b in r.get("buttons", [])]
                for r in replies), replies  # the form's first question
+    # Someone who may not reach a person learns how to report it, with no refusal of a
+    # person they did not ask for.
     guest = Chat(product, metadata={"locale": language})
-    assert escalation(guest.send(REPORT[language]))["decision"] == "self_service"
+    replies = guest.send(REPORT[language])
+    assert escalation(replies) is None, replies
+    assert any(r.get("text") and "/request_human" not in [
+        b["payload"] for b in r.get("buttons", [])] for r in replies), replies
 
 
 # Nothing in the KB fits: say so honestly and offer the help options.

@@ -313,6 +313,24 @@ def test_html_typed_by_the_user_is_shown_as_text(widget_factory):
     widget.assert_nothing_injected()
 
 
+# Only zero-width, format or blank-braille characters: nothing to send.
+INVISIBLE = {"en": "\u200b\u200b", "fr": "\ufeff", "it": "\u2800\u2800",
+             "nb": "\u200b \u2060", "ru": "\u200d\u200b"}
+
+
+@pytest.mark.parametrize("lang", sorted(INVISIBLE))
+def test_an_invisible_message_is_refused_in_the_page_language(widget_factory, lang):
+    widget = widget_factory(lang, f"invisible-{lang}")
+    widget.goto()
+    widget.open()
+    widget.page.fill("#hb-input", INVISIBLE[lang])
+    widget.page.press("#hb-input", "Enter")
+    expected = widget.labels["error_empty"]
+    widget.page.wait_for_function(
+        "text => document.querySelector('#hb-counter').textContent === text", arg=expected)
+    assert widget.page.locator(".hb-user").count() == 0
+
+
 def test_the_conversation_survives_a_reload_and_goes_on(widget_factory):
     widget = widget_factory("it", "reload")
     widget.goto()

@@ -81,6 +81,26 @@ OUTCOMES = [
 ]
 
 
+WANT_TO_REPORT = {"en": "I'd like to report a problem with the app",
+                  "fr": "je veux signaler un bug dans l'appli",
+                  "it": "vorrei segnalare un problema con l'app",
+                  "nb": "jeg vil melde fra om en feil",
+                  "ru": "хочу сообщить об ошибке в приложении"}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize(("user_id", "decision", "channels", "phone"), OUTCOMES)
+def test_reporting_a_problem_never_refuses_a_person_nobody_asked_for(
+        user_id, decision, channels, phone, lang):
+    messages, events = run(ActionRequestHuman(), tracker(
+        user_id, lang, text=WANT_TO_REPORT[lang], intent="report_problem"))
+    assert SlotSet("escalation_decision", decision) in events
+    if decision == "self_service":
+        assert messages == []  # the rule goes on with how to report it
+    else:
+        assert escalation(messages)["decision"] == "handoff"
+
+
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize(("user_id", "decision", "channels", "phone"), OUTCOMES)
 def test_request_human_follows_the_seeds(user_id, decision, channels, phone, lang):

@@ -414,6 +414,7 @@
     }
     if (status === 403) return { message: L.error_forbidden, restart: true };
     if (status === 413) return { message: format(L.error_too_long, { max: MAX_MESSAGE_CHARS }) };
+    if (body && body.error === "empty_message") return { message: L.error_empty };
     if (status >= 500) return { message: L.error_unavailable };
     return { message: format(L.error_invalid, { detail }) };
   }
@@ -554,12 +555,23 @@
     });
   }
 
+  // Zero-width, bidi and other format characters, and the blank braille pattern: the
+  // channel strips the same ones (bot/channels/user_text.py) and refuses what is left empty.
+  const INVISIBLE = /[\s\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0]/g;
+
+  function visibleText(text) {
+    return text.replace(INVISIBLE, "");
+  }
+
   // ---- wiring -------------------------------------------------------------------------
 
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const text = input.value.trim();
-    if (!text) {
+    if (!visibleText(text)) {
+      // Nothing visible (empty, or only zero-width and format characters): say so here,
+      // instead of a bubble the server would refuse.
+      counter.textContent = input.value ? L.error_empty : "";
       input.focus();
       return;
     }
