@@ -57,14 +57,13 @@ def _counter(vocabulary: Optional[Dict[str, int]] = None) -> Any:
                            vocabulary=vocabulary, dtype=np.float64)
 
 
-def _weighted(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
-    """Sublinear TF times IDF, L2-normalised per row (scikit-learn's TfidfVectorizer)."""
-    counts = counts.tocsr(copy=True)
-    counts.data = 1.0 + np.log(counts.data)
-    weighted = counts.multiply(idf[np.newaxis, :]).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
-    norms[norms == 0] = 1.0
-    return scipy.sparse.diags(1.0 / norms) @ weighted
+def _tfidf(idf: np.ndarray) -> Any:
+    """scikit-learn's TF-IDF weighting (sublinear TF, L2 rows) with a stored IDF vector."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    transformer = TfidfTransformer(sublinear_tf=True)
+    transformer.idf_ = idf
+    return transformer
 
 
 @dataclass(frozen=True)
@@ -110,9 +109,10 @@ class AnswerModel:
             raise ValueError("the answer model needs at least two classes")
         counter = _counter()
         counts = counter.fit_transform(texts)
-        idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
-        features = scipy.sparse.hstack(
-            [scipy.sparse.csr_matrix(vectors, dtype=np.float64), _weighted(counts, idf)]).tocsr()
+        weighting = TfidfTransformer(sublinear_tf=True).fit(counts)
+        idf = weighting.idf_
+        dense = scipy.sparse.csr_matrix(vectors, dtype=np.float64)
+        features = scipy.sparse.hstack([dense, weighting.transform(counts)]).tocsr()
         regression = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         regression.fit(features, np.asarray(labels))
         vocabulary = {term: int(column) for term, column in counter.vocabulary_.items()}
@@ -129,7 +129,7 @@ class AnswerModel:
             vector: its e5 query embedding, shape (dim,).
         """
         counts = _counter(self.vocabulary).transform([text])
-        sparse = _weighted(counts, self.idf.astype(np.float64))
+        sparse = _tfidf(self.idf.astype(np.float64)).transform(counts)
         logits = (self.coef[:, :self.dim] @ np.asarray(vector, dtype=np.float32)
                   + np.asarray(sparse @ self.coef[:, self.dim:].T).ravel() + self.intercept)
         logits = logits - logits.max()

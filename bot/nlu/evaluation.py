@@ -234,12 +234,17 @@ class NoArticleScore:
         return self.declined / max(1, self.examples)
 
 
-def load_no_article(language: str, directory: Path = NO_ARTICLE_DIR) -> List[str]:
-    """Returns the blind questions no article answers (column ``message``)."""
+def _tsv_rows(path: Path) -> List[Dict[str, str]]:
+    """The rows of a tab-separated file with a header line."""
     import csv
 
-    with (directory / f"{language}.tsv").open(encoding="utf-8", newline="") as handle:
-        return [row["message"] for row in csv.DictReader(handle, delimiter="\t")]
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter="\t"))
+
+
+def load_no_article(language: str, directory: Path = NO_ARTICLE_DIR) -> List[str]:
+    """Returns the blind questions no article answers (column ``message``)."""
+    return [row["message"] for row in _tsv_rows(directory / f"{language}.tsv")]
 
 
 def evaluate_no_article(model_path: Path, index: KBIndex,
@@ -261,11 +266,8 @@ def evaluate_no_article(model_path: Path, index: KBIndex,
 
 def load_symptoms(language: str, directory: Path = SYMPTOMS_DIR) -> List[Tuple[str, str]]:
     """Returns (message, expected article id) pairs of the blind symptom set."""
-    import csv
-
-    with (directory / f"{language}.tsv").open(encoding="utf-8", newline="") as handle:
-        return [(row["message"], row["article_id"])
-                for row in csv.DictReader(handle, delimiter="\t")]
+    return [(row["message"], row["article_id"])
+            for row in _tsv_rows(directory / f"{language}.tsv")]
 
 
 def answered_article(parsed: dict, language: str, index: KBIndex) -> Optional[str]:

@@ -145,19 +145,16 @@ def _plain(text: str) -> str:
     return re.sub(r"[^\w ]", "", text.lower()).strip()
 
 
-BLIND = Path(__file__).resolve().parent.parent / "fixtures"
-
-
 @pytest.mark.parametrize("lang", ["en", "fr", "it", "nb", "ru"])
 def test_the_blind_sets_never_overlap_the_answer_models_training_data(lang):
+    from bot.nlu.evaluation import BLIND_SETS, load_no_article, load_symptoms
     from kb_index.articles import load_articles
     from kb_index.build import DEFAULT_NO_ARTICLE, DEFAULT_SOURCE
 
     training = {_plain(q) for a in load_articles(DEFAULT_SOURCE, [lang]) for q in a.questions}
     training |= {_plain(q) for q in load_no_article_questions(DEFAULT_NO_ARTICLE, [lang])}
-    blind = [line.split("\t")[0] for folder in ("symptoms", "no_article", "blind2/symptoms",
-                                                 "blind2/no_article")
-             for line in (BLIND / folder / f"{lang}.tsv").read_text(
-                 encoding="utf-8").splitlines()[1:]]
+    blind = [message for _, symptoms, no_article in BLIND_SETS
+             for message in ([m for m, _ in load_symptoms(lang, symptoms)]
+                             + load_no_article(lang, no_article))]
     assert len(blind) >= 100
     assert [m for m in blind if _plain(m) in training] == []
