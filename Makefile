@@ -57,6 +57,7 @@ run: $(MODEL) $(KB_INDEX)
 
 test: $(MODEL) $(KB_INDEX)
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-redis.sh
 	@$(MAKE) --no-print-directory lint
 	$(PY) -m pytest
 	@echo "==> the unit tests again, on a date far in the future (no test may depend on today)"

@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", env=["HELPBOT_DATABASE_URL", "DATABASE_URL"])
     # The live-agent service's own database (it may be the same server).
     live_agent_database_url: str = ""
+    # Rasa's conversations (SQL tracker store). Default: var/conversations.db beside a
+    # SQLite product database, otherwise the product database itself (its own tables).
+    tracker_store_url: str = ""
+    # Rasa's conversation lock store when several Rasa processes serve the same
+    # conversations, e.g. redis://127.0.0.1:6379/1. Empty: in memory (one process only).
+    lock_store_url: str = ""
     # `python -m bot run` starts the live-agent service unless it runs elsewhere.
     start_live_agent: bool = True
     # Where browsers reach the help-center channel; default: the page's host, Rasa port.
@@ -61,6 +67,10 @@ class Settings(BaseSettings):
     def _default_database(cls, values: Dict[str, Any]) -> Dict[str, Any]:
         if not values.get("database_url"):
             values["database_url"] = f"sqlite:///{Path(values['var_dir']) / 'helpbot.db'}"
+        if not values.get("tracker_store_url"):
+            values["tracker_store_url"] = (
+                f"sqlite:///{Path(values['var_dir']) / 'conversations.db'}"
+                if values["database_url"].startswith("sqlite") else values["database_url"])
         if not values.get("live_agent_database_url"):
             values["live_agent_database_url"] = (
                 f"sqlite:///{Path(values['var_dir']) / 'live_agent.db'}")

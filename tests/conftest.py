@@ -84,3 +84,16 @@ def postgres_url():
         pytest.skip(f"PostgreSQL is not available here: {error}")
     yield url
     next(server, None)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis server for the whole session (Debian's redis-server; `make test` installs it).
+
+    Not skipped when missing: the lock store of several replicas must be tested.
+    """
+    from tests.redis_server import redis_server
+
+    server = redis_server()
+    yield next(server)
+    next(server, None)

@@ -36,7 +36,12 @@ from sanic.response import HTTPResponse
 from bot.accounts.identity import with_identity
 from bot.channels import live_relay
 from bot.channels.gate import ChatGate
-from bot.channels.payloads import INTENT_MESSAGE_PREFIX, offered_payloads, screen_message
+from bot.channels.payloads import (
+    INTENT_MESSAGE_PREFIX,
+    as_plain_text,
+    offered_payloads,
+    screen_message,
+)
 from bot.channels.validation import BadChatRequest, ChatErrorBody, parse_chat_request
 
 logger = logging.getLogger(__name__)
@@ -83,8 +88,13 @@ class HelpCenterInput(InputChannel):
 
         @webhook.listener("after_server_start")
         async def start_outbox(app: Any, loop: Any) -> None:
+            from bot.channels.action_endpoint import install
             from bot.handoff.outbox_worker import deliver_outbox_forever
 
+            # The agent is loaded before the server starts (Rasa's own listener).
+            agent = getattr(app.ctx, "agent", None)
+            if agent is not None:
+                install(agent)
             app.add_task(deliver_outbox_forever())
 
         @webhook.route("/updates", methods=["GET"])
@@ -157,8 +167,22 @@ class HelpCenterInput(InputChannel):
                        if error.status == 401 else None)
             return ChatReply(error.status, error.as_json(), headers)
         metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
+        if await relay_to_agent(chat.sender, chat.message):
+            # An agent holds the conversation: the agent reads exactly what was typed,
+            # and the tracker records it as plain words. Nothing the user types, not
+            # even "/restart", can make the assistant answer beside the agent.
+            try:
+                await log_during_handoff(agent, UserMessage(
+                    as_plain_text(chat.message), CollectingOutputChannel(),
+                    chat.sender, input_channel=self.name(), metadata=metadata))
+            except Exception:
+                logger.exception("helpcenter: could not record a message from %s",
+                                 chat.sender)
+                return ChatReply(503, {"error": "assistant_unavailable",
+                                       "detail": "the message reached the agent but not "
+                                                 "the conversation log; please try again"})
+            return ChatReply(200, [])
         text = await screened_text(agent, chat.sender, chat.message)
-        await relay_to_agent(chat.sender, text)
 
         collector = CollectingOutputChannel()
         try:
@@ -204,29 +228,51 @@ async def screened_text(agent: Any, sender_id: str, text: str) -> str:
     return screen_message(text, offered)
 
 
-async def relay_to_agent(sender_id: str, text: str) -> None:
-    """During a live handoff, passes the message to the agent (or the outbox)."""
+async def relay_to_agent(sender_id: str, text: str) -> Optional[str]:
+    """During a live handoff, passes the message to the agent (or the outbox).
+
+    Returns:
+        The live ticket's id, or None when no agent holds the conversation (or the
+        handoff records could not be read: Rasa's paused tracker still keeps the
+        assistant silent then).
+    """
     from bot import composition
 
     try:
-        await asyncio.get_running_loop().run_in_executor(
+        return await asyncio.get_running_loop().run_in_executor(
             None, live_relay.relay_if_live, sender_id, text, time.time_ns(),
             composition.live_agent_client(), composition.unit_of_work)
     except Exception:  # the message still reaches the tracker; the agent sees it there
         logger.exception("helpcenter: could not relay a message from %s", sender_id)
+        return None
+
+
+async def log_during_handoff(agent: Any, message: UserMessage) -> None:
+    """Records a user message in the tracker without predicting any reply.
+
+    Runs under the conversation lock, like Rasa's own message handling, so a message
+    and the resume after a resolve never interleave.
+    """
+    async with agent.lock_store.lock(message.sender_id):
+        await agent.processor.log_message(message, should_save_tracker=True)
 
 
 async def resume_assistant(agent: Any, sender_id: str) -> List[Dict[str, Any]]:
-    """Unpauses the conversation and runs ``action_after_handoff``; returns its replies."""
+    """Unpauses the conversation and runs ``action_after_handoff``; returns its replies.
+
+    Under the conversation lock: a user message arriving at the same moment waits
+    instead of saving a tracker that would undo the resume.
+    """
     from rasa.core.policies.policy import PolicyPrediction
     from rasa.shared.core.events import ConversationResumed
 
     processor = agent.processor
     collector = CollectingOutputChannel()
-    tracker = await processor.fetch_tracker_and_update_session(sender_id, collector)
-    tracker.update(ConversationResumed())
-    await processor.save_tracker(tracker)
-    await processor.execute_action(
-        sender_id, "action_after_handoff", collector, processor.nlg,
-        PolicyPrediction.for_action_name(processor.domain, "action_after_handoff"))
+    async with agent.lock_store.lock(sender_id):
+        tracker = await processor.fetch_tracker_and_update_session(sender_id, collector)
+        tracker.update(ConversationResumed())
+        await processor.save_tracker(tracker)
+        await processor.execute_action(
+            sender_id, "action_after_handoff", collector, processor.nlg,
+            PolicyPrediction.for_action_name(processor.domain, "action_after_handoff"))
     return collector.messages

@@ -24,10 +24,12 @@ def deliver_pending(unit_of_work: Callable[[], Any], client: LiveAgentClient,
 
     A service that is down stops the round (later items wait, so a ticket's messages
     never overtake the ticket) and backs the item off exponentially, up to 30 s.
+    Several Rasa replicas may run this at once: each item is claimed by one of them
+    (``OutboxRepository.claim_batch``) and delivered once.
     """
     delivered = 0
     with unit_of_work() as uow:
-        for item in uow.outbox.next_batch(limit):
+        for item in uow.outbox.claim_batch(limit):
             if as_utc(item.next_attempt_at) > now():
                 break  # backing off: nothing behind it may overtake it
             try:

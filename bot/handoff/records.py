@@ -105,12 +105,32 @@ class OutboxRepository:
                                          payload=payload, created_at=stamp,
                                          next_attempt_at=stamp))
 
-    def next_batch(self, limit: int) -> List[OutboxItem]:
-        """The oldest undelivered items, in the order they were queued."""
-        return list(self._session.execute(
-            select(OutboxItem)
-            .where(OutboxItem.delivered_at.is_(None), OutboxItem.failed_at.is_(None))
-            .order_by(OutboxItem.id).limit(limit)).scalars())
+    def claim_batch(self, limit: int) -> List[OutboxItem]:
+        """Claims the oldest undelivered items that no other process has claimed.
+
+        On PostgreSQL the rows stay locked (``FOR UPDATE SKIP LOCKED``) until this
+        session ends, so each item is delivered by exactly one Rasa replica; an item
+        whose ticket has an earlier item claimed elsewhere is left out, so a ticket's
+        requests keep their order. SQLite serialises writers and needs neither.
+
+        Returns:
+            The claimed items, oldest first.
+        """
+        pending = (OutboxItem.delivered_at.is_(None), OutboxItem.failed_at.is_(None))
+        claimed = list(self._session.execute(
+            select(OutboxItem).where(*pending).order_by(OutboxItem.id).limit(limit)
+            .with_for_update(skip_locked=True)).scalars())
+        if not claimed:
+            return []
+        mine = {item.id for item in claimed}
+        elsewhere = self._session.execute(
+            select(OutboxItem.id, OutboxItem.payload)
+            .where(*pending, OutboxItem.id < max(mine))).all()
+        held = [(row.id, ordering_key(row.payload)) for row in elsewhere
+                if row.id not in mine]
+        return [item for item in claimed
+                if not any(key == ordering_key(item.payload) and other < item.id
+                           for other, key in held)]
 
     def pending(self) -> List[OutboxItem]:
         """Every undelivered item (for status and tests)."""
@@ -118,6 +138,11 @@ class OutboxRepository:
             select(OutboxItem).where(OutboxItem.delivered_at.is_(None),
                                      OutboxItem.failed_at.is_(None))
             .order_by(OutboxItem.id)).scalars())
+
+
+def ordering_key(payload: dict) -> str:
+    """The ticket an outbox request belongs to: its requests are delivered in order."""
+    return str(payload.get("ticket_id") or payload.get("id") or "")
 
 
 def send(client: LiveAgentClient, kind: str, payload: dict, idempotency_key: str) -> Any:

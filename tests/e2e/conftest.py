@@ -70,7 +70,9 @@ def texts_by_language():
     found = defaultdict(set)
     for variants in domain.responses.values():
         for variant in variants:
-            found[variant["condition"][0]["value"]].add(variant["text"])
+            # The unconditioned fallback repeats an English text.
+            language = (variant.get("condition") or [{"value": "en"}])[0]["value"]
+            found[language].add(variant["text"])
     for by_language in catalogue().values():
         for language, variants in by_language.items():
             found[language].update(v["text"] for v in variants)

@@ -26,13 +26,38 @@ def missing_languages(variants):
     return [lang for lang in LANGUAGES if not found.get(lang)]
 
 
+def fallback_problems(variants):
+    """Why a response could be empty or foreign when the language slot is unset."""
+    found = variants_by_language(variants)
+    fallback = found.get(None, [])
+    if len(fallback) != 1:
+        return [f"{len(fallback)} variants without a language condition, expected 1"]
+    english = [v["text"] for v in found.get("en", [])]
+    if fallback[0].get("text") not in english:
+        return ["the variant without a condition is not one of the English texts"]
+    return []
+
+
 @pytest.mark.parametrize("response", sorted(DOMAIN.responses))
 def test_response_has_a_variant_in_every_language(response):
     found = variants_by_language(DOMAIN.responses[response])
     missing = missing_languages(DOMAIN.responses[response])
     assert not missing, f"{response} has no variant in {missing}"
-    assert None not in found, f"{response} has a variant without a language condition"
-    assert set(found) <= set(LANGUAGES), f"{response} has unknown languages {set(found)}"
+    assert set(found) - {None} <= set(LANGUAGES), f"{response}: unknown languages {set(found)}"
+
+
+@pytest.mark.parametrize("response", sorted(DOMAIN.responses))
+def test_response_without_a_language_falls_back_to_english(response):
+    # An unset language slot (the language action failed under load) matches no
+    # condition; Rasa then picks among the unconditioned variants, so one must exist.
+    assert fallback_problems(DOMAIN.responses[response]) == []
+
+
+def test_fallback_checker_catches_a_missing_or_foreign_fallback():
+    en = {"text": "hi", "condition": [{"type": "slot", "name": "language", "value": "en"}]}
+    assert fallback_problems([en]) != []
+    assert fallback_problems([en, {"text": "hei"}]) != []
+    assert fallback_problems([en, {"text": "hi"}]) == []
 
 
 @pytest.mark.parametrize("response", sorted(DOMAIN.responses))
@@ -40,7 +65,7 @@ def test_variants_of_a_response_offer_the_same_buttons(response):
     payloads = {
         lang: [[b["payload"] for b in v.get("buttons", [])] for v in variants]
         for lang, variants in variants_by_language(DOMAIN.responses[response]).items()
-    }
+    }  # the fallback (None) included
     distinct = {tuple(map(tuple, p)) for p in payloads.values()}
     assert len({d[0] if d else () for d in distinct}) == 1, payloads
 

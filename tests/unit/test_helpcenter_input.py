@@ -75,14 +75,34 @@ class Rasa:
 
 @pytest.fixture()
 def relayed(monkeypatch):
+    """What reached the live agent; no agent holds the conversation."""
     sent = []
 
     async def relay(sender_id, text):
         sent.append((sender_id, text))
+        return None
 
     monkeypatch.setattr(helpcenter, "relay_to_agent", relay)
     FakeUnitOfWork.owners = {}
     return sent
+
+
+@pytest.fixture()
+def live(monkeypatch):
+    """An agent holds the conversation: what reached the agent, and the tracker log."""
+    sent, logged = [], []
+
+    async def relay(sender_id, text):
+        sent.append((sender_id, text))
+        return "T-1"
+
+    async def log(agent, message):
+        logged.append(message.text)
+
+    monkeypatch.setattr(helpcenter, "relay_to_agent", relay)
+    monkeypatch.setattr(helpcenter, "log_during_handoff", log)
+    FakeUnitOfWork.owners = {}
+    return SimpleNamespace(sent=sent, logged=logged)
 
 
 def post(body, rasa=None, authorization=None, store=None):
@@ -121,7 +141,7 @@ def test_a_slash_question_reaches_rasa_as_words(relayed, lang):
     rasa = Rasa()
     assert post(message(typed, lang), rasa).status == 200
     assert [m.text for m in rasa.received] == [question]
-    assert relayed == [("s1", question)]  # a live agent reads the same words
+    assert relayed == [("s1", typed)]  # a live agent reads what was typed
 
 
 @pytest.mark.parametrize(
@@ -139,6 +159,33 @@ def test_only_allowed_payloads_stay_payloads(relayed, typed, received):
     rasa = Rasa()
     assert post(message(typed), rasa).status == 200
     assert [m.text for m in rasa.received] == [received]
+
+
+# During a live handoff every "/…" is text: for the agent as typed, for the tracker as
+# plain words, and never a prediction (Rasa's paused tracker wakes up on /restart).
+WAKE_UP_ATTEMPTS = ["/restart", "/session_start", '/rate{"rating": "5"}', "/kb_helpful",
+                    '/request_human{"x": 1}', "/greet", "/back"]
+
+
+@pytest.mark.parametrize("typed", WAKE_UP_ATTEMPTS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_nothing_typed_during_a_handoff_wakes_the_assistant(live, typed, lang):
+    rasa = Rasa()
+    for text in (typed, GREETINGS[lang]):
+        reply = post(message(text, lang), rasa)
+        assert (reply.status, reply.body) == (200, [])
+    assert rasa.received == []
+    assert live.sent == [("s1", typed), ("s1", GREETINGS[lang])]
+    assert [text.startswith("/") for text in live.logged] == [False, False]
+
+
+def test_a_message_the_log_could_not_keep_is_a_503_not_a_silent_loss(live, monkeypatch):
+    async def broken(agent, message):
+        raise RuntimeError("tracker store down")
+
+    monkeypatch.setattr(helpcenter, "log_during_handoff", broken)
+    reply = post(message("are you there?"))
+    assert (reply.status, reply.body["error"]) == (503, "assistant_unavailable")
 
 
 def offer(payload):
