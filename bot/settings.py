@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Rasa's conversation lock store when several Rasa processes serve the same
     # conversations, e.g. redis://127.0.0.1:6379/1. Empty: in memory (one process only).
     lock_store_url: str = ""
+    # Rasa processes (each with its own action server) serving the same conversations;
+    # more than one needs a shared tracker store (PostgreSQL) and lock store (Redis).
+    rasa_replicas: int = Field(default=1, ge=1, le=8)
     # `python -m bot run` starts the live-agent service unless it runs elsewhere.
     start_live_agent: bool = True
     # Where browsers reach the help-center channel; default: the page's host, Rasa port.
@@ -74,6 +77,18 @@ class Settings(BaseSettings):
         if not values.get("live_agent_database_url"):
             values["live_agent_database_url"] = (
                 f"sqlite:///{Path(values['var_dir']) / 'live_agent.db'}")
+        return values
+
+    @root_validator(skip_on_failure=True)
+    def _replicas_share_their_stores(cls, values: Dict[str, Any]) -> Dict[str, Any]:
+        if values["rasa_replicas"] > 1:
+            if values["tracker_store_url"].startswith("sqlite"):
+                raise ValueError("several Rasa replicas need a shared tracker store: set "
+                                 "HELPBOT_DATABASE_URL (or HELPBOT_TRACKER_STORE_URL) to "
+                                 "PostgreSQL")
+            if not values["lock_store_url"]:
+                raise ValueError("several Rasa replicas need a shared lock store: set "
+                                 "HELPBOT_LOCK_STORE_URL=redis://host:6379/1")
         return values
 
     @root_validator(skip_on_failure=True)

@@ -56,11 +56,25 @@ class ChatReply:
     headers: Optional[Dict[str, str]] = None
 
 
+# One message per language reads every NLU component once (spaCy's French rules alone
+# take seconds to load), so that no user's first message pays for it.
+WARM_UP_MESSAGES = ("не работает звук в конференции", "jeg får ikke delt skjermen",
+                    "je n'arrive pas à rejoindre la réunion", "la webcam non funziona",
+                    "how do I record a meeting")
+
+
+async def warm_up(agent: Any) -> None:
+    """Parses the warm-up messages (NLU only: no tracker is written)."""
+    for text in WARM_UP_MESSAGES:
+        await agent.parse_message(text)
+
+
 class HelpCenterInput(InputChannel):
     """Chat endpoint used by the help-center widget."""
 
     def __init__(self, gate: Optional[ChatGate] = None) -> None:
         self._gate = gate
+        self.warm = False
 
     def gate(self) -> ChatGate:
         """Returns the admission gate, built from the settings on first use."""
@@ -84,6 +98,9 @@ class HelpCenterInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            # The readiness probe of `make run`: 503 until the warm-up is done.
+            if not self.warm:
+                return response.json({"status": "warming_up"}, status=503)
             return response.json({"status": "ok"})
 
         @webhook.listener("after_server_start")
@@ -95,6 +112,13 @@ class HelpCenterInput(InputChannel):
             agent = getattr(app.ctx, "agent", None)
             if agent is not None:
                 install(agent)
+                started = time.monotonic()
+                try:
+                    await warm_up(agent)
+                    logger.info("helpcenter: warmed up in %.1f s", time.monotonic() - started)
+                except Exception:  # answer anyway: a slow first message beats none
+                    logger.exception("helpcenter: warm-up failed")
+            self.warm = True
             app.add_task(deliver_outbox_forever())
 
         @webhook.route("/updates", methods=["GET"])

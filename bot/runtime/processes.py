@@ -21,6 +21,8 @@ class Service:
     health_url: str
     urls: Dict[str, str] = field(default_factory=dict)
     health_params: Dict[str, str] = field(default_factory=dict)
+    # Added to the shared environment (``service_environment``) for this child only.
+    env: Dict[str, str] = field(default_factory=dict)
 
     def is_ready(self) -> bool:
         """Returns True when the service answers its health probe."""
@@ -47,41 +49,53 @@ def service_environment(settings: Settings) -> Dict[str, str]:
 
 
 def product_services(settings: Settings) -> List[Service]:
-    """Returns the services `make run` starts, in start order."""
+    """Returns the services `make run` starts, in start order.
+
+    With ``HELPBOT_RASA_REPLICAS=N`` there are N Rasa servers (ports ``rasa_port`` to
+    ``rasa_port + N - 1``), each with its own action server (``actions_port + i``).
+    """
     python = sys.executable
-    actions = Service(
-        name="actions",
-        command=[
-            python, "-m", "rasa_sdk", "--actions", "actions",
-            "--port", str(settings.actions_port),
-        ],
-        health_url=f"http://{settings.host}:{settings.actions_port}/health",
-        urls={"action server": settings.actions_url},
-    )
-    rasa = Service(
-        name="rasa",
-        command=[
-            python, "-m", "rasa", "run",
-            "--model", str(settings.model_path),
-            "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
-            "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-            "--interface", settings.host,
-            "--port", str(settings.rasa_port),
-            "--enable-api",
-            # The HTTP API (/model/parse, /conversations/...) is never open without it.
-            # One argument: a token that starts with "-" must not look like an option.
-            f"--auth-token={settings.rasa_token}",
-            # The help-center page (web port) calls the chat channel from the browser.
-            "--cors", *settings.widget_origins,
-        ],
-        health_url=f"{settings.rasa_url}/status",
-        # Rasa's --auth-token is checked against the `token` query parameter.
-        health_params={"token": settings.rasa_token},
-        urls={
-            "chat (help-center channel)": f"{settings.rasa_url}/webhooks/helpcenter/webhook",
-            "Rasa HTTP API (?token=<rasa_token from var/dev-secrets.json>)": settings.rasa_url,
-        },
-    )
+    services: List[Service] = []
+    for replica in range(settings.rasa_replicas):
+        suffix = "" if replica == 0 else f"-{replica + 1}"
+        actions_port, rasa_port = settings.actions_port + replica, settings.rasa_port + replica
+        actions_url = f"http://{settings.host}:{actions_port}/webhook"
+        rasa_url = f"http://{settings.host}:{rasa_port}"
+        services.append(Service(
+            name=f"actions{suffix}",
+            # rasa-sdk's server, warmed up before it listens (actions/__main__.py).
+            command=[python, "-m", "actions", "--host", settings.host,
+                     "--port", str(actions_port)],
+            health_url=f"http://{settings.host}:{actions_port}/health",
+            urls={f"action server{suffix}": actions_url},
+        ))
+        services.append(Service(
+            name=f"rasa{suffix}",
+            command=[
+                python, "-m", "rasa", "run",
+                "--model", str(settings.model_path),
+                "--endpoints", str(PROJECT_ROOT / "endpoints.yml"),
+                "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                "--interface", settings.host,
+                "--port", str(rasa_port),
+                "--enable-api",
+                # The HTTP API (/model/parse, /conversations/...) is never open without it.
+                # One argument: a token that starts with "-" must not look like an option.
+                f"--auth-token={settings.rasa_token}",
+                # The help-center page (web port) calls the chat channel from the browser.
+                "--cors", *settings.widget_origins,
+            ],
+            # The channel answers 200 once the model has read one message per language
+            # (spaCy, lingua and e5 load lazily): the first user never waits for them.
+            health_url=f"{rasa_url}/webhooks/helpcenter/",
+            urls={
+                f"chat (help-center channel){suffix}":
+                    f"{rasa_url}/webhooks/helpcenter/webhook",
+                f"Rasa HTTP API{suffix} (?token=<rasa_token from var/dev-secrets.json>)":
+                    rasa_url,
+            },
+            env={"HELPBOT_ACTIONS_URL": actions_url},
+        ))
     web = Service(
         name="web",
         command=[python, "-m", "bot.web", "--port", str(settings.web_port)],
@@ -92,6 +106,5 @@ def product_services(settings: Settings) -> List[Service]:
             "live-agent API (service token or agent login)": f"{settings.web_url}/api/tickets",
         },
     )
-    services = [actions, rasa]
     # Where the live-agent service runs elsewhere, HELPBOT_START_LIVE_AGENT=false.
     return [web, *services] if settings.start_live_agent else services

@@ -192,7 +192,7 @@ class Supervisor:
         return subprocess.Popen(
             service.command,
             cwd=PROJECT_ROOT,
-            env=service_environment(self._settings),
+            env={**service_environment(self._settings), **service.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

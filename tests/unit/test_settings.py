@@ -47,3 +47,40 @@ def test_production_accepts_real_secrets(tmp_path):
 def test_unknown_environment_is_refused(tmp_path):
     with pytest.raises(ValidationError):
         Settings(environment="staging", var_dir=tmp_path)
+
+
+PG = "postgresql+psycopg2://helpbot@db/helpbot"
+REDIS = "redis://127.0.0.1:6379/1"
+
+
+@pytest.mark.parametrize(("env", "tracker_store", "problem"), [
+    ({}, "sqlite:///{var}/conversations.db", None),
+    ({"database_url": PG}, PG, None),
+    ({"database_url": PG, "tracker_store_url": "postgresql://other/conv"},
+     "postgresql://other/conv", None),
+    ({"rasa_replicas": 2, "database_url": PG, "lock_store_url": REDIS}, PG, None),
+    ({"rasa_replicas": 2, "lock_store_url": REDIS}, None, "shared tracker store"),
+    ({"rasa_replicas": 2, "database_url": PG}, None, "shared lock store"),
+    ({"rasa_replicas": 0}, None, "greater than or equal to 1"),
+], ids=["sqlite default", "postgres", "own tracker db", "two replicas", "replicas on sqlite",
+        "replicas without redis", "no replica"])
+def test_conversations_are_stored_where_the_replicas_can_share_them(tmp_path, env,
+                                                                   tracker_store, problem):
+    if problem:
+        with pytest.raises(ValidationError, match=problem):
+            Settings(var_dir=tmp_path, **env)
+        return
+    settings = Settings(var_dir=tmp_path, **env)
+    assert settings.tracker_store_url == tracker_store.format(var=tmp_path)
+
+
+def test_each_replica_gets_its_own_ports_and_action_server(tmp_path):
+    from bot.runtime.processes import product_services
+
+    settings = Settings(var_dir=tmp_path, rasa_replicas=2, database_url=PG,
+                        lock_store_url=REDIS, rasa_port=7005, actions_port=7055)
+    services = {s.name: s for s in product_services(settings)}
+    assert sorted(services) == ["actions", "actions-2", "rasa", "rasa-2", "web"]
+    assert services["rasa-2"].env == {"HELPBOT_ACTIONS_URL": "http://127.0.0.1:7056/webhook"}
+    assert "7006" in services["rasa-2"].command and "7056" in services["actions-2"].command
+    assert services["rasa"].health_url == "http://127.0.0.1:7005/webhooks/helpcenter/"
