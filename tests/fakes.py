@@ -18,6 +18,7 @@ class FakeLiveAgent:
         # Per instance: one test's tickets, messages and ratings never reach another's fake.
         self.tickets: Dict[str, Dict[str, Any]] = {}
         self.posted: List[Tuple[str, str]] = []
+        self.message_keys: List[Any] = []  # the Idempotency-Key of each stored message
         self.ratings: List[Tuple[str, int]] = []
         # What the widget polls: the ticket's state and the agent's side of the chat.
         self.ticket_state: Dict[str, Any] = {"status": "open", "claimed_by": None}
@@ -35,9 +36,11 @@ class FakeLiveAgent:
         return {"id": self.tickets[key]["id"], "agents_online": self.online,
                 "agent_language": self.agent_language}
 
-    def post_user_message(self, ticket_id, text):
+    def post_user_message(self, ticket_id, text, idempotency_key=None):
         self._check()
-        self.posted.append((ticket_id, text))
+        if idempotency_key is None or idempotency_key not in self.message_keys:
+            self.posted.append((ticket_id, text))
+            self.message_keys.append(idempotency_key)
         return {"id": len(self.posted)}
 
     def rate(self, ticket_id, rating):

@@ -191,7 +191,7 @@ class HelpCenterInput(InputChannel):
                        if error.status == 401 else None)
             return ChatReply(error.status, error.as_json(), headers)
         metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
-        if await relay_to_agent(chat.sender, chat.message):
+        if await relay_to_agent(chat.sender, chat.message, client_message_id(chat.metadata)):
             # An agent holds the conversation: the agent reads exactly what was typed,
             # and the tracker records it as plain words. Nothing the user types, not
             # even "/restart", can make the assistant answer beside the agent.
@@ -252,8 +252,18 @@ async def screened_text(agent: Any, sender_id: str, text: str) -> str:
     return screen_message(text, offered)
 
 
-async def relay_to_agent(sender_id: str, text: str) -> Optional[str]:
+def client_message_id(metadata: Dict[str, Any]) -> Optional[str]:
+    """The widget's id of a message (the same on every retry of it), if it sent one."""
+    value = metadata.get("message_id") if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+async def relay_to_agent(sender_id: str, text: str,
+                         message_id: Optional[str] = None) -> Optional[str]:
     """During a live handoff, passes the message to the agent (or the outbox).
+
+    ``message_id`` (the widget's id, kept across retries) makes a retried message
+    reach the agent once; without one every attempt counts as a new message.
 
     Returns:
         The live ticket's id, or None when no agent holds the conversation (or the
@@ -264,7 +274,7 @@ async def relay_to_agent(sender_id: str, text: str) -> Optional[str]:
 
     try:
         return await asyncio.get_running_loop().run_in_executor(
-            None, live_relay.relay_if_live, sender_id, text, time.time_ns(),
+            None, live_relay.relay_if_live, sender_id, text, message_id or time.time_ns(),
             composition.live_agent_client(), composition.unit_of_work)
     except Exception:  # the message still reaches the tracker; the agent sees it there
         logger.exception("helpcenter: could not relay a message from %s", sender_id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Union
 
 from bot.handoff.live_agent_client import LiveAgentClient, LiveAgentRefused, LiveAgentUnavailable
 from bot.handoff.records import LIVE, RESUMED, relay_user_message
@@ -19,13 +19,14 @@ logger = logging.getLogger(__name__)
 Resume = Callable[[str], Awaitable[List[Dict[str, Any]]]]
 
 
-def message_key(sender_id: str, text: str, sequence: int) -> str:
+def message_key(sender_id: str, text: str, sequence: Union[int, str]) -> str:
     """An idempotency key for one relayed message."""
     digest = hashlib.sha256(f"{sender_id}\0{sequence}\0{text}".encode()).hexdigest()[:24]
     return f"msg:{sender_id}:{digest}"
 
 
-def relay_if_live(sender_id: str, text: str, sequence: int, client: LiveAgentClient,
+def relay_if_live(sender_id: str, text: str, sequence: Union[int, str],
+                  client: LiveAgentClient,
                   unit_of_work: Callable[[], Any]) -> Optional[str]:
     """Passes the message to the agent when a live ticket is open; returns its id."""
     with unit_of_work() as uow:

@@ -78,9 +78,12 @@ class LiveAgentClient:
         """One ticket, with its status."""
         return self._call("GET", f"/api/tickets/{ticket_id}")
 
-    def post_user_message(self, ticket_id: str, text: str) -> Dict[str, Any]:
-        """Relays a user's message to the agent."""
-        return self._call("POST", f"/api/tickets/{ticket_id}/messages", json={"text": text})
+    def post_user_message(self, ticket_id: str, text: str,
+                          idempotency_key: Optional[str] = None) -> Dict[str, Any]:
+        """Relays a user's message to the agent; a retry with the same key is stored once."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        return self._call("POST", f"/api/tickets/{ticket_id}/messages", json={"text": text},
+                          headers=headers)
 
     def messages(self, ticket_id: str, after: int = 0) -> List[Dict[str, Any]]:
         """The ticket's messages after the id ``after``."""

@@ -151,7 +151,8 @@ def send(client: LiveAgentClient, kind: str, payload: dict, idempotency_key: str
         # Stored by ``hand_over`` from a TicketPayload; JSON keeps its shape.
         return client.create_ticket(cast(TicketPayload, payload), idempotency_key)
     if kind == "user_message":
-        return client.post_user_message(payload["ticket_id"], payload["text"])
+        return client.post_user_message(payload["ticket_id"], payload["text"],
+                                        idempotency_key)
     if kind == "rating":
         return client.rate(payload["ticket_id"], int(payload["rating"]))
     raise ValueError(f"unknown outbox kind {kind!r}")
@@ -199,7 +200,7 @@ def relay_user_message(handoff_ticket: str, text: str, message_key: str,
                      for item in uow.outbox.pending())
     if not queued:
         try:
-            client.post_user_message(handoff_ticket, text)
+            client.post_user_message(handoff_ticket, text, message_key)
             return True
         except LiveAgentUnavailable:
             pass

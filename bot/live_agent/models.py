@@ -92,6 +92,10 @@ class TicketMessage(LiveAgentBase):  # type: ignore[valid-type,misc]
     agent_id = Column(String(64), nullable=True)
     body = Column(Text, nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
+    # Set by the assistant on relayed user messages; unique per ticket (retries).
+    idempotency_key = Column(String(200), nullable=True)
+    __table_args__ = (UniqueConstraint("ticket_id", "idempotency_key",
+                                       name="uq_ticket_messages_idempotency_key"),)
 
 
 class Notification(LiveAgentBase):  # type: ignore[valid-type,misc]

@@ -237,8 +237,13 @@ class LiveAgentService:
     # -- the conversation ----------------------------------------------------------
 
     def add_message(self, ticket_id: str, author: str, body: str,
-                    agent_id: Optional[str] = None) -> Dict[str, Any]:
-        """Adds a user or agent message; agents must own the ticket."""
+                    agent_id: Optional[str] = None,
+                    idempotency_key: Optional[str] = None) -> Dict[str, Any]:
+        """Adds a user or agent message; agents must own the ticket.
+
+        A message whose ``idempotency_key`` the ticket already holds is not added
+        again: the stored one is returned (a relay retried after a lost answer).
+        """
         text = (body or "").strip()
         if not text:
             raise TicketError(400, "empty_message", "the message is empty")
@@ -249,6 +254,12 @@ class LiveAgentService:
             ticket = self._get(session, ticket_id)
             if ticket.status == "resolved":
                 raise TicketError(409, "ticket_resolved", f"ticket {ticket_id} is resolved")
+            if idempotency_key:
+                stored = session.execute(select(TicketMessage).where(
+                    TicketMessage.ticket_id == ticket_id,
+                    TicketMessage.idempotency_key == idempotency_key)).scalar_one_or_none()
+                if stored is not None:
+                    return self._message_json(stored, self._agent_names(session))
             now = self._clock()
             if author == "agent":
                 if ticket.claimed_by != agent_id:
@@ -257,9 +268,16 @@ class LiveAgentService:
                 if ticket.first_response_at is None:
                     ticket.first_response_at = now
             message = TicketMessage(ticket_id=ticket_id, author=author, agent_id=agent_id,
-                                    body=text, created_at=now)
+                                    body=text, created_at=now,
+                                    idempotency_key=idempotency_key or None)
             session.add(message)
-            session.commit()
+            try:
+                session.commit()
+            except IntegrityError:  # the same relay, stored by a concurrent request
+                session.rollback()
+                if not idempotency_key:
+                    raise
+                return self.add_message(ticket_id, author, body, agent_id, idempotency_key)
             return self._message_json(message, self._agent_names(session))
 
     def messages(self, ticket_id: str, after: int = 0) -> List[Dict[str, Any]]:

@@ -3,7 +3,9 @@
 One product is started, conversations are left half-way (a problem report in each
 language, a live handoff), the product is stopped and started again on the same
 ``var/``, and every conversation goes on where it was: same language, same form
-question, the agent still holding the handoff. Then Rasa and the action server are
+question, the agent still holding the handoff. Some users also come back after the
+session expired (their events are moved back three hours): the form resumes and the
+handoff stays paused. Then Rasa and the action server are
 each killed with SIGKILL in the middle of a report; the supervisor restarts them and
 the user's next message is answered, in the right language, with nothing lost.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import time
 
@@ -81,6 +84,22 @@ def user_messages(product, agent, ticket_id):
     return [m["text"] for m in messages if m["author"] == "user"]
 
 
+def idle_for(var_dir, sender, hours):
+    """Moves a conversation's events back in time, as if the user had been away."""
+    # Rasa reads each event from its JSON; the column is what it filters sessions by.
+    with sqlite3.connect(var_dir / "conversations.db") as database:
+        database.execute(
+            "UPDATE events SET timestamp = timestamp - :shift, data = json_set(data, "
+            "'$.timestamp', json_extract(data, '$.timestamp') - :shift) "
+            "WHERE sender_id = :sender", {"shift": hours * 3600, "sender": sender})
+
+
+def sessions(var_dir, sender):
+    with sqlite3.connect(var_dir / "conversations.db") as database:
+        return database.execute("SELECT COUNT(*) FROM events WHERE sender_id = ? AND "
+                                "type_name = 'session_started'", (sender,)).fetchone()[0]
+
+
 def child_pid(pattern):
     found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
     pids = [int(p) for p in found.stdout.split()]
@@ -118,11 +137,16 @@ def test_a_restart_and_a_kill_continue_every_conversation(trained_model, tmp_pat
     product = next(second_run)
     try:
         chat_url = f"{product.rasa_url}/webhooks/helpcenter/webhook"
+        # Two users also stayed away longer than the session expiry (60 minutes).
+        for language in ("it", "en"):
+            idle_for(var_dir, reports[language].sender, hours=3)
         for language, chat in reports.items():
             chat.url = chat_url
             finish_report(chat, language, 3, texts_by_language)
+        assert all(sessions(var_dir, reports[language].sender) == 2 for language in ("it", "en"))
 
         handoff.url = chat_url
+        idle_for(var_dir, handoff.sender, hours=3)  # the ticket stays open meanwhile
         for text in WAKE_UP_ATTEMPTS:
             assert handoff.send(text) == [], text  # the assistant stays silent
         agent = agent_session(product)
@@ -130,6 +154,7 @@ def test_a_restart_and_a_kill_continue_every_conversation(trained_model, tmp_pat
         while user_messages(product, agent, ticket_id)[-3:] != WAKE_UP_ATTEMPTS:
             assert time.monotonic() < deadline, user_messages(product, agent, ticket_id)
             time.sleep(0.2)
+        assert sessions(var_dir, handoff.sender) == 2
         agent.post(f"{product.web_url}/api/tickets/{ticket_id}/resolve", timeout=10)
         deadline, replies = time.monotonic() + 10, []
         while not replies:

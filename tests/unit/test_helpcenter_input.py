@@ -78,7 +78,7 @@ def relayed(monkeypatch):
     """What reached the live agent; no agent holds the conversation."""
     sent = []
 
-    async def relay(sender_id, text):
+    async def relay(sender_id, text, message_id=None):
         sent.append((sender_id, text))
         return None
 
@@ -90,10 +90,11 @@ def relayed(monkeypatch):
 @pytest.fixture()
 def live(monkeypatch):
     """An agent holds the conversation: what reached the agent, and the tracker log."""
-    sent, logged = [], []
+    sent, logged, ids = [], [], []
 
-    async def relay(sender_id, text):
+    async def relay(sender_id, text, message_id=None):
         sent.append((sender_id, text))
+        ids.append(message_id)
         return "T-1"
 
     async def log(agent, message):
@@ -102,7 +103,16 @@ def live(monkeypatch):
     monkeypatch.setattr(helpcenter, "relay_to_agent", relay)
     monkeypatch.setattr(helpcenter, "log_during_handoff", log)
     FakeUnitOfWork.owners = {}
-    return SimpleNamespace(sent=sent, logged=logged)
+    return SimpleNamespace(sent=sent, logged=logged, ids=ids)
+
+
+@pytest.mark.parametrize(("sent", "relayed"), [
+    ("m-42", "m-42"), ("", None), ("x" * 65, None), (42, None), (None, None)])
+def test_the_widgets_message_id_keys_the_relay_so_a_retry_arrives_once(live, sent, relayed):
+    body = message("still broken")
+    body["metadata"]["message_id"] = sent
+    assert post(body).status == 200
+    assert live.ids == [relayed]
 
 
 def post(body, rasa=None, authorization=None, store=None):

@@ -120,6 +120,30 @@ def test_agent_claims_answers_and_resolves(api):
         "rating"] == 5
 
 
+RELAYED = {"ru": "всё ещё не работает", "nb": "det virker fortsatt ikke",
+           "fr": "ça ne marche toujours pas", "it": "ancora non funziona",
+           "en": "still not working"}
+
+
+@pytest.mark.parametrize("lang", sorted(RELAYED))
+def test_a_relay_retried_with_its_key_reaches_the_agent_once(api, lang):
+    create(api, 1)
+    text = RELAYED[lang]
+    first = api.post("/api/tickets/T-1/messages", json={"text": text},
+                     headers={**BOT, "Idempotency-Key": f"msg:{lang}:1"})
+    again = api.post("/api/tickets/T-1/messages", json={"text": text},
+                     headers={**BOT, "Idempotency-Key": f"msg:{lang}:1"})
+    other = api.post("/api/tickets/T-1/messages", json={"text": text},
+                     headers={**BOT, "Idempotency-Key": f"msg:{lang}:2"})
+    unkeyed = [api.post("/api/tickets/T-1/messages", json={"text": text}, headers=BOT)
+               for _ in range(2)]
+    assert first.json()["id"] == again.json()["id"] != other.json()["id"]
+    messages = api.get("/api/tickets/T-1/messages", params={"after": 0}, headers=BOT).json()
+    # The same words sent twice on purpose (other keys, or none) are kept.
+    assert [m["text"] for m in messages] == [text] * 4
+    assert all(r.status_code == 201 for r in unkeyed)
+
+
 def test_a_second_claim_is_refused(api):
     create(api, 1)
     login(api, "marco", "marco-demo-password")

@@ -60,12 +60,16 @@ def messages(ticket_id: str, service: ServiceDep, after: int = 0) -> List[Messag
 
 
 @router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
-def post_message(ticket_id: str, body: MessageIn, caller: CallerDep,
-                 service: ServiceDep) -> MessageOut:
-    """The assistant relays the user's messages; agents answer as themselves."""
+def post_message(ticket_id: str, body: MessageIn, caller: CallerDep, service: ServiceDep,
+                 idempotency_key: Annotated[str, Header(max_length=200)] = ""
+                 ) -> MessageOut:
+    """The assistant relays the user's messages; agents answer as themselves.
+
+    A relay retried with the same ``Idempotency-Key`` is stored once.
+    """
     author = "user" if caller.kind == "service" else "agent"
     return MessageOut.parse_obj(service.add_message(ticket_id, author, body.text,
-                                                    caller.agent_id))
+                                                    caller.agent_id, idempotency_key or None))
 
 
 @router.post("/{ticket_id}/resolve", response_model=TicketDetailOut)
