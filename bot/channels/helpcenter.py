@@ -26,7 +26,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Optional, Union
+from typing import Any, Awaitable, Callable, Dict, FrozenSet, List, Mapping, Optional, Union
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -252,7 +252,7 @@ async def screened_text(agent: Any, sender_id: str, text: str) -> str:
     return screen_message(text, offered)
 
 
-def client_message_id(metadata: Dict[str, Any]) -> Optional[str]:
+def client_message_id(metadata: Mapping[str, Any]) -> Optional[str]:
     """The widget's id of a message (the same on every retry of it), if it sent one."""
     value = metadata.get("message_id") if isinstance(metadata, dict) else None
     return value if isinstance(value, str) and 0 < len(value) <= 64 else None

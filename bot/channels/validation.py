@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, NoReturn, TypedDict
+from typing import Any, NoReturn, TypedDict, cast
 
 from bot.channels.payloads import as_plain_text
 from bot.channels.user_text import normalize
@@ -32,13 +32,21 @@ class ChatErrorBody(TypedDict):
     detail: str  # one English sentence for the developer
 
 
+class ChatMetadata(TypedDict, total=False):
+    """What the widget sends beside the text (other keys pass through unread)."""
+
+    locale: str      # the page's locale tag, e.g. "fr-FR": the first turn's language
+    timezone: str    # the browser's IANA zone, e.g. "Europe/Oslo": times in the form
+    message_id: str  # the widget's id of the message, the same on every retry
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     """A validated request: who is writing, what (normalised), and the client's metadata."""
 
     sender: str
     message: str
-    metadata: Dict[str, Any]
+    metadata: ChatMetadata
 
 
 class BadChatRequest(ValueError):
@@ -151,4 +159,6 @@ def parse_chat_request(body: bytes) -> ChatRequest:
     locale = metadata.get("locale")
     if locale is not None and (not isinstance(locale, str) or len(locale) > 35):
         raise BadChatRequest(400, "invalid_locale", "'metadata.locale' must be a locale tag")
-    return ChatRequest(sender=sender, message=message, metadata=metadata)
+    # The known keys' types are checked where they are read (locale above, the time
+    # zone by the form, the message id by the relay); anything else passes through.
+    return ChatRequest(sender=sender, message=message, metadata=cast(ChatMetadata, metadata))

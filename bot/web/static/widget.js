@@ -3,9 +3,9 @@
 // It talks to the assistant's help-center channel (POST <chatUrl>/webhook, and
 // GET <chatUrl>/updates during a live handoff) with the signed-in user's bearer token
 // and the page's locale and the browser's time zone. The conversation is kept in
-// localStorage, so it survives a reload. Every text from the bot, an agent or the user
-// is inserted with textContent (or as a text node); nothing received is ever parsed as
-// HTML.
+// localStorage, so it survives a reload, and it is shared by every tab of the browser
+// (see "state" below). Every text from the bot, an agent or the user is inserted with
+// textContent (or as a text node); nothing received is ever parsed as HTML.
 "use strict";
 
 (function () {
@@ -26,45 +26,134 @@
   const config = JSON.parse(document.getElementById("helpbot-config").textContent);
   const L = config.labels;
 
-  // ---- state (persisted) ------------------------------------------------------------
+  // ---- state (persisted, shared by the tabs) ------------------------------------------
+  //
+  // One conversation, whatever the number of tabs: the state lives in localStorage and
+  // every change is read-modify-write on the stored copy (commit), never a write-back of
+  // this tab's older copy. A reply or a poll result that arrives later is applied to the
+  // state as it is then, and finds its own entries by id. Every log entry has a stable
+  // id (an agent message keeps the server's id), entries are only ever added or updated
+  // within one conversation, and each update bumps the entry's version, so two copies
+  // merge by id: the union of the entries, the newer version of each. The other tabs
+  // follow through the "storage" event. During a live handoff one tab at a time polls
+  // (a short lease in localStorage); if two ever do, merging by id keeps one copy.
+
+  const LEASE_KEY = STORAGE_KEY + ".poll";
+  const LEASE_MS = 10000;
+  // A message another tab is sending shows as on its way this long, then as failed
+  // (that tab was closed or crashed before it could say).
+  const STALE_MS = 120000;
+
+  function randomHex(count) {
+    const bytes = new Uint8Array(count);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
 
   function newSenderId() {
-    const bytes = new Uint8Array(12);
-    crypto.getRandomValues(bytes);
-    return "web-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+    return "web-" + randomHex(12);
+  }
+
+  // This page's own id: marks the messages it is sending and the polling lease.
+  const TAB = "tab-" + randomHex(6);
+
+  function newEntry(fields) {
+    return { id: "e-" + randomHex(8), v: 1, ...fields };
+  }
+
+  // Every change to an entry makes it the newer copy when two tabs' logs are merged.
+  function touch(entry) {
+    entry.v = (entry.v || 0) + 1;
+    return entry;
   }
 
   function freshState(previous) {
     return {
       sender: newSenderId(),
+      // A later conversation replaces an earlier one in every tab, never the reverse.
+      started: Math.max(Date.now(), previous ? (previous.started || 0) + 1 : 0),
       token: previous ? previous.token : null,
       user: previous ? previous.user : null,
       log: [],
       after: 0,
       handoff: null,
+      handoffVersion: 0,
       open: previous ? previous.open : false,
       draft: "",
     };
   }
 
-  function loadState() {
+  // The stored state, or null when there is none (or it is broken).
+  function readStored() {
     try {
       const stored = JSON.parse(localStorage.getItem(STORAGE_KEY));
-      if (stored && typeof stored.sender === "string" && Array.isArray(stored.log)) return stored;
+      if (stored && typeof stored.sender === "string" && Array.isArray(stored.log)) {
+        // Entries saved before they had ids get ids every tab derives the same way.
+        stored.log.forEach((entry, index) => {
+          if (!entry.id) entry.id = "legacy-" + index;
+        });
+        return stored;
+      }
     } catch (error) {
       // A broken entry starts a new conversation rather than breaking the page.
     }
-    return freshState(null);
+    return null;
   }
 
-  let state = loadState();
-  // A message still on its way when the page was left has no answer: offer to resend it.
-  for (const entry of state.log) {
-    if (entry.pending) {
-      delete entry.pending;
-      entry.failed = true;
-    }
+  // Which conversation wins when two copies name different ones: the later one.
+  function later(a, b) {
+    const aStarted = a.started || 0;
+    const bStarted = b.started || 0;
+    if (aStarted !== bStarted) return aStarted > bStarted;
+    return a.sender > b.sender;
   }
+
+  // The stored state with what only this tab's copy has (a write lost to a concurrent
+  // one); `mine` tells whether this tab's copy added anything.
+  function merge(stored, own) {
+    if (!own) return { merged: stored, mine: false };
+    if (stored.sender !== own.sender) {
+      return later(own, stored) ? { merged: own, mine: true } : { merged: stored, mine: false };
+    }
+    let mine = false;
+    const ownById = new Map(own.log.map((entry) => [entry.id, entry]));
+    const log = stored.log.map((entry) => {
+      const other = ownById.get(entry.id);
+      if (other && (other.v || 0) > (entry.v || 0)) {
+        mine = true;
+        return other;
+      }
+      return entry;
+    });
+    const position = new Map(log.map((entry, index) => [entry.id, index]));
+    own.log.forEach((entry, index) => {
+      if (position.has(entry.id)) return;
+      // Right after the entry it followed in this tab.
+      let at = 0;
+      for (let previous = index - 1; previous >= 0; previous--) {
+        if (position.has(own.log[previous].id)) {
+          at = position.get(own.log[previous].id) + 1;
+          break;
+        }
+      }
+      log.splice(at, 0, entry);
+      log.forEach((placed, where) => position.set(placed.id, where));
+      mine = true;
+    });
+    const merged = { ...stored, log };
+    if ((own.after || 0) > (stored.after || 0)) {
+      merged.after = own.after;
+      mine = true;
+    }
+    if ((own.handoffVersion || 0) > (stored.handoffVersion || 0)) {
+      merged.handoff = own.handoff;
+      merged.handoffVersion = own.handoffVersion;
+      mine = true;
+    }
+    return { merged, mine };
+  }
+
+  let state = readStored() || freshState(null);
 
   function save() {
     try {
@@ -72,6 +161,51 @@
     } catch (error) {
       // Storage full or disabled: the chat still works, it just won't survive a reload.
     }
+  }
+
+  // The current shared state (what is stored, plus anything only this tab has).
+  function refreshState() {
+    const stored = readStored();
+    if (stored) state = merge(stored, state).merged;
+    return state;
+  }
+
+  // Applies a change to the current shared state, saves it and shows it.
+  function commit(change) {
+    refreshState();
+    const result = change(state);
+    save();
+    render();
+    return result;
+  }
+
+  function findEntry(current, id) {
+    return current.log.find((entry) => entry.id === id) || null;
+  }
+
+  function setHandoff(current, handoff) {
+    if (JSON.stringify(current.handoff || null) === JSON.stringify(handoff || null)) return;
+    current.handoff = handoff;
+    current.handoffVersion = (current.handoffVersion || 0) + 1;
+  }
+
+  // The ids of the messages this tab is sending right now.
+  const sending = new Set();
+  // A message is on its way (from this tab or another): no other one until it is answered.
+  let busy = false;
+
+  function pendingElsewhere(entry) {
+    return entry.pending !== TAB && Date.now() - (entry.since || 0) < STALE_MS;
+  }
+
+  // On its way: sent by this tab and not answered yet, or recently by another tab.
+  function inFlight(entry) {
+    if (!entry.pending) return false;
+    return entry.pending === TAB ? sending.has(entry.id) : pendingElsewhere(entry);
+  }
+
+  function hasFailed(entry) {
+    return Boolean(entry.failed) || (Boolean(entry.pending) && !inFlight(entry));
   }
 
   function format(template, values) {
@@ -170,7 +304,7 @@
     return "quick";
   }
 
-  function buttonGroup(entry, index) {
+  function buttonGroup(entry) {
     const kind = buttonKind(entry.buttons);
     const isFeedback = kind === "feedback";
     const isRating = kind === "rating";
@@ -190,7 +324,7 @@
         "aria-label": label,
         "aria-pressed": isFeedback || isRating ? String(chosen) : null,
         disabled: entry.answered || busy,
-        onclick: () => choose(index, position),
+        onclick: () => choose(entry.id, position),
       }));
     });
     return group;
@@ -245,8 +379,8 @@
       rows);
   }
 
-  function renderEntry(entry, index) {
-    const item = el("li", { className: "hb-entry hb-" + entry.kind });
+  function renderEntry(entry) {
+    const item = el("li", { className: "hb-entry hb-" + entry.kind, "data-entry-id": entry.id });
     const who = {
       user: L.you, bot: L.assistant, escalation: L.assistant, notice: null,
       agent: entry.name ? format(L.agent, { name: entry.name }) : L.agent_unknown,
@@ -255,18 +389,40 @@
     if (entry.text) item.appendChild(el("p", { className: "hb-text" }, richText(entry.text)));
     if (entry.card) item.appendChild(kbCard(entry.card));
     if (entry.kind === "escalation") item.appendChild(escalationCard(entry.data));
-    if (entry.buttons && entry.buttons.length) item.appendChild(buttonGroup(entry, index));
-    if (entry.failed) {
+    if (entry.buttons && entry.buttons.length) item.appendChild(buttonGroup(entry));
+    if (hasFailed(entry)) {
       item.classList.add("hb-failed");
       item.appendChild(el("p", { className: "hb-error", role: "alert" },
         el("span", { text: entry.error || L.failed }), " ",
         el("button", { type: "button", className: "hb-retry", text: L.retry,
-                       onclick: () => retry(index) })));
+                       onclick: () => retry(entry.id) })));
     }
     return item;
   }
 
+  // What the log shows was drawn from this; drawn again only when it changes, so that a
+  // poll or another tab's typing does not scroll the log back down for nothing.
+  let drawn = null;
+  let staleTimer = null;
+
   function render() {
+    const othersSending = state.log.filter((entry) => entry.pending && entry.pending !== TAB
+                                                      && inFlight(entry));
+    busy = state.log.some(inFlight);
+    sendButton.disabled = busy;
+    const typingText = busy ? L.typing : "";
+    if (typing.textContent !== typingText) typing.textContent = typingText;
+    typing.classList.toggle("hb-visible", busy);
+    // A message another tab was sending shows as failed once that tab is gone for good.
+    clearTimeout(staleTimer);
+    if (othersSending.length) {
+      const due = Math.min(...othersSending.map((entry) => (entry.since || 0) + STALE_MS));
+      staleTimer = setTimeout(render, Math.max(0, due - Date.now()) + 50);
+    }
+    const picture = JSON.stringify([state.sender, state.log, state.handoff, busy,
+                                    state.log.map(hasFailed)]);
+    if (picture === drawn) return;
+    drawn = picture;
     log.replaceChildren(...state.log.map(renderEntry));
     const live = state.handoff && LIVE_STATES.has(state.handoff.status);
     panel.classList.toggle("hb-agent-mode", Boolean(live));
@@ -286,13 +442,14 @@
   }
 
   function setOpen(open, focus) {
-    state.open = open;
+    commit((current) => {
+      current.open = open;
+    });
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.hidden = open;
-    save();
     if (open) {
-      render();
+      log.scrollTop = log.scrollHeight;
       if (focus) input.focus();
     } else if (focus) {
       launcher.focus();
@@ -305,16 +462,6 @@
   }
 
   // ---- talking to the assistant -----------------------------------------------------
-
-  let busy = false;
-
-  function setBusy(value) {
-    busy = value;
-    sendButton.disabled = value;
-    typing.textContent = value ? L.typing : "";
-    typing.classList.toggle("hb-visible", value);
-    render();
-  }
 
   // The browser's IANA time zone ("Europe/Oslo"), so times are read and shown in it;
   // left out (the server then uses UTC) when the browser cannot tell.
@@ -333,8 +480,9 @@
     return result;
   }
 
-  // The channel's replies, as log entries. A KB payload becomes a card on the text it
-  // belongs to (Rasa sends the text and the custom payload as two items).
+  // The channel's replies, as log entries (the caller gives them their ids). A KB payload
+  // becomes a card on the text it belongs to (Rasa sends the text and the custom payload
+  // as two items).
   function entriesFrom(replies) {
     const entries = [];
     for (const reply of Array.isArray(replies) ? replies : []) {
@@ -345,7 +493,6 @@
         else entries.push({ kind: "bot", text: "", card: custom.kb, buttons: [] });
       } else if (custom && custom.escalation) {
         entries.push({ kind: "escalation", data: custom.escalation });
-        noteEscalation(custom.escalation);
       } else if (reply && (typeof reply.text === "string" || Array.isArray(reply.buttons))) {
         entries.push({
           kind: "bot", text: typeof reply.text === "string" ? reply.text : "",
@@ -357,59 +504,92 @@
     return entries;
   }
 
-  function noteEscalation(data) {
+  function noteEscalation(current, data) {
     if (data.decision === "handoff" && data.ticket_id) {
       // "pending" until the first poll says whether an agent is live or it goes by email.
-      state.handoff = { ticket_id: data.ticket_id, status: "pending",
-                        agent_language: data.agent_language, agent_name: null };
-      startPolling(0);
+      setHandoff(current, { ticket_id: data.ticket_id, status: "pending",
+                            agent_language: data.agent_language, agent_name: null });
+    }
+  }
+
+  // Puts the assistant's replies into the log at `at`; an escalation starts a handoff.
+  function addReplies(current, entries, at) {
+    current.log.splice(at, 0, ...entries);
+    for (const entry of entries) {
+      if (entry.kind === "escalation") noteEscalation(current, entry.data);
     }
   }
 
   // Buttons of earlier messages stop being clickable once the user moves on.
-  function closeOpenButtons() {
-    for (const entry of state.log) {
-      if (entry.buttons && entry.buttons.length) entry.answered = true;
+  function closeOpenButtons(current) {
+    for (const entry of current.log) {
+      if (entry.buttons && entry.buttons.length && !entry.answered) {
+        entry.answered = true;
+        touch(entry);
+      }
     }
   }
 
-  async function deliver(entry) {
-    setBusy(true);
+  // Sends the user's entry `id`; its answer goes into the conversation as it is by then.
+  async function deliver(id) {
+    const entry = findEntry(state, id);
+    if (!entry) {
+      sending.delete(id);
+      return;
+    }
+    const sender = state.sender;
+    sending.add(id);
+    render();
+    let replies = null;
     let failure = null;
     try {
       const response = await fetch(config.chatUrl + "/webhook", {
         method: "POST", headers: headers(),
-        body: JSON.stringify({ sender: state.sender, message: entry.payload || entry.text,
-                               metadata: { locale: config.locale, timezone: timeZone() } }),
+        // message_id is the same on every retry: during a handoff the agent gets it once.
+        body: JSON.stringify({ sender, message: entry.payload || entry.text,
+                               metadata: { locale: config.locale, timezone: timeZone(),
+                                           message_id: id } }),
       });
       const body = await response.json().catch(() => null);
-      if (response.ok) {
-        entry.failed = false;
-        delete entry.error;
-        state.log.push(...entriesFrom(body));
-      } else {
-        failure = errorFor(response.status, body);
-      }
+      if (response.ok) replies = entriesFrom(body);
+      else failure = { status: response.status, body };
     } catch (error) {
-      failure = { message: L.error_network };
+      failure = { network: true };
     }
-    delete entry.pending;
-    if (failure) {
-      entry.failed = true;
-      entry.error = failure.message;
-      if (failure.restart) restart(failure.message);
-    }
-    save();
-    setBusy(false);
+    sending.delete(id);
+    let restartNotice = null;
+    commit((current) => {
+      const sent = current.sender === sender ? findEntry(current, id) : null;
+      if (!sent) return;  // a new conversation started meanwhile
+      delete sent.pending;
+      delete sent.since;
+      touch(sent);
+      if (failure) {
+        const problem = failure.network ? { message: L.error_network }
+          : errorFor(current, failure.status, failure.body);
+        sent.failed = true;
+        sent.error = problem.message;
+        if (problem.restart) restartNotice = problem.message;
+        return;
+      }
+      sent.failed = false;
+      delete sent.error;
+      // Right after the message (and its earlier answers), even if more came meanwhile.
+      let at = current.log.indexOf(sent) + 1;
+      while (at < current.log.length && current.log[at].re === id) at += 1;
+      addReplies(current, replies.map((reply) => newEntry({ ...reply, re: id })), at);
+    });
+    syncSignIn();
+    if (restartNotice) restart(restartNotice);
+    ensurePolling();
   }
 
-  function errorFor(status, body) {
+  function errorFor(current, status, body) {
     const detail = body && typeof body.detail === "string" ? body.detail : String(status);
     if (status === 401) {
       // The token is no good any more; carry on as a guest in a new conversation.
-      state.token = null;
-      state.user = null;
-      syncSignIn();
+      current.token = null;
+      current.user = null;
       return { message: L.error_session };
     }
     if (status === 403) return { message: L.error_forbidden, restart: true };
@@ -419,44 +599,85 @@
     return { message: format(L.error_invalid, { detail }) };
   }
 
+  // Is a message on its way, from this tab or another? (read from the stored state)
+  function busyNow() {
+    return refreshState().log.some(inFlight);
+  }
+
   function send(text, payload) {
-    if (busy) return false;
-    closeOpenButtons();
-    const entry = { kind: "user", text, pending: true };
+    if (busyNow()) {
+      render();
+      return false;
+    }
+    const entry = newEntry({ kind: "user", text, pending: TAB, since: Date.now() });
     if (payload) entry.payload = payload;
-    state.log.push(entry);
-    save();
-    deliver(entry);
+    sending.add(entry.id);
+    commit((current) => {
+      closeOpenButtons(current);
+      current.log.push(entry);
+    });
+    deliver(entry.id);
     return true;
   }
 
-  function retry(index) {
-    const entry = state.log[index];
-    if (!entry || busy) return;
-    deliver(entry);
+  function retry(id) {
+    if (busyNow()) return;
+    const entry = findEntry(state, id);
+    if (!entry || !hasFailed(entry)) return;
+    sending.add(id);
+    commit((current) => {
+      const failed = findEntry(current, id);
+      if (!failed) return;
+      failed.pending = TAB;
+      failed.since = Date.now();
+      failed.failed = false;
+      delete failed.error;
+      touch(failed);
+    });
+    deliver(id);
   }
 
-  function choose(index, position) {
-    const entry = state.log[index];
-    if (!entry || entry.answered || busy) return;
+  function choose(id, position) {
+    if (busyNow()) return;
+    const entry = findEntry(state, id);
+    if (!entry || entry.answered || !entry.buttons[position]) return;
     const button = entry.buttons[position];
     const shown = buttonKind(entry.buttons) === "rating" ? "★ " + button.title : button.title;
-    entry.chosen = position;
+    commit((current) => {
+      const chosen = findEntry(current, id);
+      if (chosen) {
+        chosen.chosen = position;
+        touch(chosen);
+      }
+    });
     send(shown, button.payload);
     input.focus();
   }
 
-  function restart(notice) {
+  // A new conversation, in every tab; `identity` ({token, user}) signs it in as someone.
+  function restart(notice, identity) {
     stopPolling();
-    state = freshState(state);
-    if (notice) state.log.push({ kind: "notice", text: notice });
+    releaseLease();
+    const next = freshState(refreshState());
+    if (identity) {
+      next.token = identity.token;
+      next.user = identity.user;
+    }
+    if (notice) next.log.push(newEntry({ kind: "notice", text: notice }));
+    state = next;
     save();
+    syncSignIn();
     render();
   }
 
   // ---- live handoff -------------------------------------------------------------------
 
   let pollTimer = null;
+  let polling = false;  // a poll request is on its way
+
+  function wantsPolling(current) {
+    return Boolean(current.handoff && POLLED_STATES.has(current.handoff.status));
+  }
 
   function stopPolling() {
     clearTimeout(pollTimer);
@@ -468,47 +689,119 @@
     pollTimer = setTimeout(poll, delay);
   }
 
+  // Every tab keeps the poll loop going while a handoff is live; the lease says which one
+  // actually asks the server (the others see its results through the storage event).
+  function ensurePolling() {
+    if (!wantsPolling(state)) {
+      stopPolling();
+      releaseLease();
+    } else if (pollTimer === null && !polling) {
+      startPolling(0);
+    }
+  }
+
+  function readLease() {
+    try {
+      return JSON.parse(localStorage.getItem(LEASE_KEY));
+    } catch (error) {
+      return null;
+    }
+  }
+
+  // True if this tab may poll now: nobody else holds a current lease for this conversation.
+  function takeLease(sender) {
+    const lease = readLease();
+    const now = Date.now();
+    if (lease && lease.tab !== TAB && lease.sender === sender && lease.until > now) return false;
+    try {
+      localStorage.setItem(LEASE_KEY, JSON.stringify({ tab: TAB, sender, until: now + LEASE_MS }));
+    } catch (error) {
+      // No storage: every tab polls, and merging by id still shows each message once.
+    }
+    return true;
+  }
+
+  function releaseLease() {
+    const lease = readLease();
+    if (!lease || lease.tab !== TAB) return;
+    try {
+      localStorage.removeItem(LEASE_KEY);
+    } catch (error) {
+      // It expires by itself.
+    }
+  }
+
+  // A poll's news, into the conversation as it is now; what is already there is skipped.
+  function applyUpdates(current, body) {
+    const ticket = (body.handoff && body.handoff.ticket_id)
+      || (current.handoff && current.handoff.ticket_id) || "";
+    for (const message of body.messages || []) {
+      const id = "agent-" + message.id;
+      if (!findEntry(current, id)) {
+        current.log.push({ id, v: 1, kind: "agent", message_id: message.id,
+                           text: String(message.text), name: message.agent_name || null });
+      }
+      current.after = Math.max(current.after || 0, Number(message.id) || 0);
+    }
+    if (body.handoff) {
+      setHandoff(current, { ...current.handoff, ...body.handoff,
+                            agent_name: body.handoff.agent_name
+                              || (current.handoff && current.handoff.agent_name) || null });
+    }
+    // The assistant's replies once the agent resolved (the server gives them to one poll
+    // only): the notice and the rating prompt, with ids every tab would give them.
+    const back = "resumed-" + ticket;
+    if (body.replies && body.replies.length && !findEntry(current, back)) {
+      addReplies(current, [
+        { id: back, v: 1, kind: "notice", text: L.back_to_assistant },
+        ...entriesFrom(body.replies).map((entry, n) => ({ id: `${back}-${n}`, v: 1, ...entry })),
+      ], current.log.length);
+    }
+    const email = "email-" + ticket;
+    if (current.handoff && current.handoff.status === "email"
+        && !current.log.some((e) => e.id === email
+                                    || (e.kind === "notice" && e.text === L.email_mode))) {
+      current.log.push({ id: email, v: 1, kind: "notice", text: L.email_mode });
+    }
+  }
+
   async function poll() {
+    pollTimer = null;
+    refreshState();
+    if (!wantsPolling(state)) {
+      releaseLease();
+      return;
+    }
     const sender = state.sender;
+    if (!takeLease(sender)) {
+      startPolling(POLL_MS);  // another tab polls
+      return;
+    }
+    polling = true;
     let next = POLL_MS;
     try {
       const url = config.chatUrl + "/updates?sender=" + encodeURIComponent(sender)
         + "&after=" + encodeURIComponent(state.after || 0);
       const response = await fetch(url, { headers: headers() });
-      if (sender !== state.sender) return;  // a new conversation started meanwhile
       if (response.status === 401 || response.status === 403 || response.status === 404) {
-        state.handoff = null;
-        save();
-        render();
-        return;
+        commit((current) => {
+          if (current.sender === sender) setHandoff(current, null);
+        });
+      } else {
+        if (!response.ok) throw new Error(String(response.status));
+        const body = await response.json();
+        commit((current) => {
+          if (current.sender === sender) applyUpdates(current, body);
+        });
       }
-      if (!response.ok) throw new Error(String(response.status));
-      const body = await response.json();
-      for (const message of body.messages || []) {
-        state.log.push({ kind: "agent", text: String(message.text),
-                         name: message.agent_name || null });
-        state.after = Math.max(state.after || 0, Number(message.id) || 0);
-      }
-      if (body.handoff) {
-        state.handoff = { ...state.handoff, ...body.handoff,
-                          agent_name: body.handoff.agent_name
-                            || (state.handoff && state.handoff.agent_name) || null };
-      }
-      if (body.replies && body.replies.length) {
-        state.log.push({ kind: "notice", text: L.back_to_assistant });
-        state.log.push(...entriesFrom(body.replies));
-      }
-      if (state.handoff && state.handoff.status === "email"
-          && !state.log.some((e) => e.kind === "notice" && e.text === L.email_mode)) {
-        state.log.push({ kind: "notice", text: L.email_mode });
-      }
-      save();
-      render();
-      if (!state.handoff || !POLLED_STATES.has(state.handoff.status)) return;
     } catch (error) {
       next = POLL_BACKOFF_MS;  // the service is down or unreachable: keep trying, slower
+    } finally {
+      polling = false;
     }
-    if (sender === state.sender) startPolling(next);
+    if (pollTimer !== null) return;
+    if (wantsPolling(state)) startPolling(next);
+    else releaseLease();
   }
 
   // ---- "sign in as" (development only) --------------------------------------------------
@@ -547,11 +840,7 @@
         token = (await response.json()).token;
       }
       // A conversation belongs to one identity: switching users starts a new one.
-      restart(null);
-      state.token = token;
-      state.user = userId || null;
-      save();
-      render();
+      restart(null, { token, user: userId || null });
     });
   }
 
@@ -577,9 +866,10 @@
     }
     if (send(text)) {
       input.value = "";
-      state.draft = "";
       updateCounter();
-      save();
+      commit((current) => {
+        current.draft = "";
+      });
     }
   });
   input.addEventListener("keydown", (event) => {
@@ -589,9 +879,10 @@
     }
   });
   input.addEventListener("input", () => {
-    state.draft = input.value;
     updateCounter();
-    save();
+    commit((current) => {
+      current.draft = input.value;
+    });
   });
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") setOpen(false, true);
@@ -603,12 +894,52 @@
     input.focus();
   });
 
+  // Another tab changed the conversation: show it as it is now.
+  window.addEventListener("storage", (event) => {
+    if (event.storageArea !== localStorage) return;
+    if (event.key !== null && event.key !== STORAGE_KEY) return;
+    const stored = readStored();
+    if (!stored) return;  // cleared: this tab's copy is stored again with its next change
+    const { merged, mine } = merge(stored, state);
+    state = merged;
+    if (mine) save();  // a change of this tab's that a concurrent write lost: put it back
+    syncSignIn();
+    render();
+    ensurePolling();
+  });
+  // Leaving the page: what it was still sending has no answer (offer to resend it), and
+  // another tab takes over the polling at once.
+  window.addEventListener("pagehide", () => {
+    stopPolling();
+    releaseLease();
+    const unanswered = [...sending];
+    sending.clear();
+    if (!unanswered.length) return;
+    commit((current) => {
+      for (const id of unanswered) {
+        const entry = findEntry(current, id);
+        if (entry && entry.pending === TAB) {
+          delete entry.pending;
+          delete entry.since;
+          entry.failed = true;
+          touch(entry);
+        }
+      }
+    });
+  });
+  window.addEventListener("pageshow", (event) => {
+    if (!event.persisted) return;  // back from the back-forward cache
+    refreshState();
+    syncSignIn();
+    render();
+    ensurePolling();
+  });
+
   input.value = state.draft || "";
   updateCounter();
   setOpen(Boolean(state.open), false);
-  render();
   loadDemoUsers();
-  if (state.handoff && POLLED_STATES.has(state.handoff.status)) startPolling(0);
+  ensurePolling();
 
   // For the page and the browser tests: the widget's state, read-only.
   window.helpbotWidget = Object.freeze({ state: () => JSON.parse(JSON.stringify(state)) });
