@@ -156,6 +156,10 @@ class HelpCenterInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not self.warm:  # still loading: the widget keeps the message and retries
+                return response.json({"error": "assistant_unavailable",
+                                      "detail": "the assistant is starting; please try "
+                                                "again in a few seconds"}, status=503)
             reply = await self.handle_chat(
                 request.body or b"", request.headers.get("Authorization"),
                 getattr(request.app.ctx, "agent", None), on_new_message)

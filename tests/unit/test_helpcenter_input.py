@@ -274,3 +274,23 @@ def test_a_signed_in_user_gets_signed_identity_and_others_cannot_write_in(relaye
 def test_a_failing_assistant_is_a_503(relayed):
     reply = post(message("hello"), Rasa(fail=True))
     assert (reply.status, reply.body["error"]) == (503, "assistant_unavailable")
+
+
+def route(channel, uri, method):
+    """The channel's handler of one route (the blueprint as Rasa mounts it)."""
+    blueprint = channel.blueprint(Rasa())
+    return next(r.handler for r in blueprint._future_routes
+                if r.uri == uri and method in r.methods)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_nothing_is_answered_before_the_warm_up_and_the_probe_says_so(relayed, lang):
+    channel = HelpCenterInput(ChatGate(TEST_SECRET, FakeUnitOfWork))
+    request = SimpleNamespace(body=json.dumps(message(GREETINGS[lang], lang)).encode(),
+                              headers={}, app=SimpleNamespace(ctx=SimpleNamespace()))
+    reply = asyncio.run(route(channel, "/webhook", "POST")(request))
+    assert reply.status == 503 and json.loads(reply.body)["error"] == "assistant_unavailable"
+    assert asyncio.run(route(channel, "/", "GET")(request)).status == 503
+    assert relayed == []  # the message reached no one; the widget keeps it to retry
+    channel.warm = True
+    assert asyncio.run(route(channel, "/", "GET")(request)).status == 200
