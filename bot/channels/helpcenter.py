@@ -32,6 +32,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Us
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.accounts.identity import with_identity
 from bot.channels import live_relay
@@ -45,6 +46,10 @@ from bot.channels.payloads import (
 from bot.channels.validation import BadChatRequest, ChatErrorBody, parse_chat_request
 
 logger = logging.getLogger(__name__)
+
+
+UNAVAILABLE: ChatErrorBody = {"error": "assistant_unavailable",
+                              "detail": "the assistant could not answer; please try again"}
 
 
 @dataclass(frozen=True)
@@ -107,11 +112,13 @@ class HelpCenterInput(InputChannel):
         async def start_outbox(app: Any, loop: Any) -> None:
             from bot.channels.action_endpoint import install
             from bot.handoff.outbox_worker import deliver_outbox_forever
+            from bot.storage.rasa_stores import fail_loudly
 
             # The agent is loaded before the server starts (Rasa's own listener).
             agent = getattr(app.ctx, "agent", None)
             if agent is not None:
                 install(agent)
+                fail_loudly(agent)
                 started = time.monotonic()
                 try:
                     await warm_up(agent)
@@ -138,6 +145,9 @@ class HelpCenterInput(InputChannel):
                                            request.headers.get("Authorization"), sender)
             except BadChatRequest as error:
                 return response.json(error.as_json(), status=error.status)
+            except SQLAlchemyError:
+                logger.exception("helpcenter: could not read the owner of %s", sender)
+                return response.json(UNAVAILABLE, status=503)
 
             async def resume(sender_id: str) -> List[Dict[str, Any]]:
                 return await resume_assistant(request.app.ctx.agent, sender_id)
@@ -152,6 +162,9 @@ class HelpCenterInput(InputChannel):
                 return response.json({"error": "live_agent_unavailable",
                                       "detail": "the support system is not reachable; "
                                                 "retrying is safe"}, status=503)
+            except SQLAlchemyError:
+                logger.exception("helpcenter: could not read the handoff of %s", sender)
+                return response.json(UNAVAILABLE, status=503)
             return response.json(state)
 
         @webhook.route("/webhook", methods=["POST"])
@@ -194,6 +207,9 @@ class HelpCenterInput(InputChannel):
             headers = ({"WWW-Authenticate": 'Bearer error="invalid_token"'}
                        if error.status == 401 else None)
             return ChatReply(error.status, error.as_json(), headers)
+        except SQLAlchemyError:  # the database is down or restarting: retrying is safe
+            logger.exception("helpcenter: could not admit a message from a client")
+            return ChatReply(503, UNAVAILABLE)
         metadata = with_identity(chat.metadata, identity, chat.sender, gate.jwt_secret)
         if await relay_to_agent(chat.sender, chat.message, client_message_id(chat.metadata)):
             # An agent holds the conversation: the agent reads exactly what was typed,
@@ -225,8 +241,7 @@ class HelpCenterInput(InputChannel):
             )
         except Exception:
             logger.exception("helpcenter: failed to handle a message from %s", chat.sender)
-            return ChatReply(503, {"error": "assistant_unavailable",
-                                   "detail": "the assistant could not answer; please try again"})
+            return ChatReply(503, UNAVAILABLE)
         return ChatReply(200, collector.messages)
 
 

@@ -24,7 +24,7 @@ from typing import Any, Callable, List, Optional, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore, RedisLockStore
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
@@ -57,6 +57,25 @@ class ConversationTrackerStore(SQLTrackerStore):
             event_broker=event_broker, query=dict(parsed.query) or None, **kwargs)
         if sqlite:
             _wait_on_sqlite_locks(self.engine)
+
+
+def fail_loudly(agent: Any) -> None:
+    """Removes the in-memory fallback Rasa's agent puts around every tracker store.
+
+    ``FailSafeTrackerStore`` answers a database error by keeping the conversation in
+    memory and replying as if nothing happened: the turn, and the form or language it
+    changed, are then gone once the database is back (seen with PostgreSQL killed in
+    ``bench/faults.py``). Without it the error reaches the help-center channel, which
+    answers 503, and the widget sends the message again.
+
+    Args:
+        agent: Rasa's loaded agent (``app.ctx.agent``); changed in place.
+    """
+    store = getattr(agent, "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore):
+        agent.tracker_store = store._tracker_store
+        if getattr(agent, "processor", None) is not None:
+            agent.processor.tracker_store = store._tracker_store
 
 
 def _wait_on_sqlite_locks(engine: Any) -> None:
@@ -173,5 +192,14 @@ class ConversationLockStore(LockStore):
         self.backend.finish_serving(conversation_id, ticket_number)
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        """Removes a served ticket, and the lock when nobody waits."""
-        self.backend.cleanup(conversation_id, ticket_number)
+        """Removes a served ticket, and the lock when nobody waits.
+
+        Never raises: it runs after the message was handled and saved, and an error
+        here would make the channel answer 503, so the widget would send the message
+        a second time. A ticket left behind expires after its lifetime (60 s).
+        """
+        try:
+            self.backend.cleanup(conversation_id, ticket_number)
+        except Exception:
+            logger.warning("could not release the lock of %s; it expires by itself",
+                           conversation_id, exc_info=True)

@@ -15,7 +15,7 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
-from rasa.core.lock_store import RedisLockStore
+from rasa.core.lock_store import LockError, RedisLockStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -28,6 +28,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
 
 from bot.handoff.records import OutboxRepository
@@ -182,3 +183,36 @@ def test_two_replicas_claim_the_outbox_without_overlap_or_overtaking(postgres_ur
     # k3 and k4 belong to tickets whose creation the first replica holds: they wait.
     assert theirs == []
     engine.dispose()
+
+
+def test_a_database_error_reaches_the_channel_instead_of_a_memory_fallback(domain, tmp_path):
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    from bot.storage.rasa_stores import fail_loudly
+
+    store = ConversationTrackerStore(domain=domain, url=f"sqlite:///{tmp_path / 'c.db'}")
+    wrapped = FailSafeTrackerStore(store)
+    agent = SimpleNamespace(tracker_store=wrapped,
+                            processor=SimpleNamespace(tracker_store=wrapped))
+    tracker = conversation(domain, "c-down", "nb", paused=False)
+    store.engine.dispose()
+    (tmp_path / "c.db").unlink()
+    (tmp_path / "c.db").mkdir()  # the file is gone and cannot be recreated: writes fail
+    asyncio.run(wrapped.save(tracker))  # Rasa's wrapper swallows it: a silent loss
+    fail_loudly(agent)
+    assert agent.tracker_store is store and agent.processor.tracker_store is store
+    with pytest.raises(OperationalError):
+        asyncio.run(agent.tracker_store.save(tracker))
+
+
+def test_releasing_a_lock_never_fails_a_handled_message(redis_url):
+    store = ConversationLockStore(url=redis_url)
+    ticket = store.issue_ticket("c-release")
+    import redis
+
+    store.backend.red = redis.StrictRedis(host="127.0.0.1", port=1, socket_timeout=1)  # down
+    store.cleanup("c-release", ticket)  # logged, not raised
+    with pytest.raises(LockError):
+        store.issue_ticket("c-release")  # before handling, an error still refuses

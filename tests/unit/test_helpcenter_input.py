@@ -294,3 +294,17 @@ def test_nothing_is_answered_before_the_warm_up_and_the_probe_says_so(relayed, l
     assert relayed == []  # the message reached no one; the widget keeps it to retry
     channel.warm = True
     assert asyncio.run(route(channel, "/", "GET")(request)).status == 200
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_database_outage_at_admission_is_a_503_to_retry(relayed, monkeypatch, lang):
+    from sqlalchemy.exc import OperationalError
+
+    def down(self, sender_id, owner):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(FakeUnitOfWork, "claim", down)
+    rasa = Rasa()
+    reply = post(message(GREETINGS[lang], lang), rasa)
+    assert (reply.status, reply.body["error"]) == (503, "assistant_unavailable")
+    assert rasa.received == [] and relayed == []
