@@ -33,9 +33,21 @@ class Service:
         return response.ok
 
 
+SINGLE_THREADED_MATH = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                        "MKL_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE",
+                        "TF_INTRA_OP_PARALLELISM_THREADS": "1",
+                        "TF_INTER_OP_PARALLELISM_THREADS": "1"}
+
+
 def service_environment(settings: Settings) -> Dict[str, str]:
     """Returns the environment every child process gets."""
     env = dict(os.environ)
+    # Each server handles many requests at once on its event loop; numerical threads
+    # inside one request only compete with the other requests and processes, and
+    # OpenMP's busy-waiting threads burn the cores they share (measured with
+    # bench/conversation_load.py). An explicit setting in the environment wins.
+    for name, value in SINGLE_THREADED_MATH.items():
+        env.setdefault(name, value)
     env.update(
         {
             "HELPBOT_ACTIONS_URL": settings.actions_url,

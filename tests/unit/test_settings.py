@@ -84,3 +84,13 @@ def test_each_replica_gets_its_own_ports_and_action_server(tmp_path):
     assert services["rasa-2"].env == {"HELPBOT_ACTIONS_URL": "http://127.0.0.1:7056/webhook"}
     assert "7006" in services["rasa-2"].command and "7056" in services["actions-2"].command
     assert services["rasa"].health_url == "http://127.0.0.1:7005/webhooks/helpcenter/"
+
+
+def test_servers_do_math_on_one_thread_unless_told_otherwise(tmp_path, monkeypatch):
+    from bot.runtime.processes import service_environment
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    env = service_environment(Settings(var_dir=tmp_path))
+    assert (env["OMP_NUM_THREADS"], env["OMP_WAIT_POLICY"]) == ("1", "PASSIVE")
+    assert env["OPENBLAS_NUM_THREADS"] == "4"  # an explicit setting wins
