@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from aiohttp import web
+from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
 from bot.channels import action_endpoint
@@ -39,6 +40,16 @@ class ActionServer:
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
     monkeypatch.setattr(action_endpoint, "RETRY_DELAYS", (0.05, 0.1, 0.2, 0.4, 0.8))
+
+
+# Rasa's own check, kept before any test installs the fast one (install patches the class).
+RASAS_CHECK = RemoteAction._validate_action_result
+
+
+@pytest.fixture(autouse=True)
+def rasas_check_restored():
+    yield
+    RemoteAction._validate_action_result = RASAS_CHECK
 
 
 def test_a_call_waits_for_an_action_server_that_is_restarting():
@@ -116,3 +127,37 @@ def test_install_swaps_the_agents_endpoint_once():
     install(agent)
     assert isinstance(first, PooledActionEndpoint) and agent.action_endpoint is first
     assert agent.processor.action_endpoint is first and first.token == "t"
+
+
+@pytest.mark.parametrize(("result", "valid"), [
+    ({"events": [{"event": "slot", "name": "language", "value": "nb"}],
+      "responses": [{"text": "Hei!"}]}, True),
+    ({"events": [], "responses": []}, True),
+    ({"events": [{"event": "slot", "name": "language", "value": "fr"}]}, True),
+    ({"events": [{"name": "language"}], "responses": []}, False),
+    ({"events": "not a list", "responses": []}, False),
+], ids=["slot and text", "empty", "no responses", "event without type", "events not a list"])
+def test_the_fast_check_agrees_with_rasas_own(result, valid):
+    from jsonschema import ValidationError
+
+    from bot.channels.action_endpoint import validate_action_result
+
+    rasa_says = ours_say = True
+    try:
+        RASAS_CHECK(RemoteAction("action_x", None), result)
+    except ValidationError:
+        rasa_says = False
+    try:
+        validate_action_result(None, result)
+    except ValidationError as error:
+        ours_say = False
+        assert "Failed to validate Action server response" in error.message
+    assert rasa_says == ours_say == valid
+
+
+def test_install_uses_the_fast_check_for_every_remote_action():
+    class Agent:
+        action_endpoint = None
+
+    install(Agent())
+    assert RemoteAction._validate_action_result is action_endpoint.validate_action_result
