@@ -35,35 +35,20 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
+if str(ROOT) not in sys.path:  # run as a script: the demo data is shared with the e2e tests
     sys.path.insert(0, str(ROOT))
+
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.helpers import ADMINS as ADMINS  # noqa: E402 (re-exported for the benches)
+from tests.e2e.helpers import HUMAN as HUMAN  # noqa: E402
+from tests.e2e.helpers import REPORTS as REPORTS  # noqa: E402
+from tests.e2e.helpers import bot_texts_by_language  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 LANGUAGES = ("ru", "nb", "fr", "it", "en")
 BENCH_VAR = ROOT / "var" / "bench"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
-# Paid admins (tests/e2e/test_escalation_http.py ADMINS) and their requests for a person
-# and problem-report answers (PHRASES["human"], REPORTS).
-ADMINS = {"ru": "u-ent-plus", "nb": "u-pro-admin", "fr": "u-biz-admin",
-          "it": "u-edu-admin", "en": "u-ent-admin"}
-HUMAN = {"ru": "соедините меня, пожалуйста, с живым специалистом",
-         "nb": "jeg vil gjerne snakke med en person i kundestøtten",
-         "fr": "je voudrais parler à un conseiller, s'il vous plaît",
-         "it": "per favore, vorrei parlare con un operatore",
-         "en": "I'd like to talk to a real person, please"}
-REPORTS = {
-    "ru": ["вебинар", "участники не могут подключиться к вебинару, ссылка не работает",
-           "вчера около 3 часов дня", "да", "пропустить"],
-    "nb": ["webinar", "deltakerne får ikke koblet seg på webinaret, lenken virker ikke",
-           "i går rundt klokka 15", "ja", "hopp over"],
-    "fr": ["webinaire", "les participants ne peuvent pas rejoindre le webinaire, le lien "
-           "ne fonctionne pas", "hier vers 15h", "oui", "passer"],
-    "it": ["webinar", "i partecipanti non riescono a entrare nel webinar, il link non va",
-           "ieri verso le 15", "sì", "salta"],
-    "en": ["webinar", "attendees can't get into the webinar, the link doesn't work",
-           "yesterday around 3pm", "yes", "skip"],
-}
 AGENT = ("marco", "marco-demo-password")  # fr, it, en (data/demo/agents.yml)
 TIMEZONES = {"ru": "Europe/Moscow", "nb": "Europe/Oslo", "fr": "Europe/Paris",
              "it": "Europe/Rome", "en": "Europe/London"}
@@ -138,13 +123,6 @@ THANKS = {"ru": "спасибо, помогло", "nb": "tusen takk", "fr": "mer
           "it": "grazie mille", "en": "thanks a lot"}
 WAITING = {"ru": "спасибо, жду", "nb": "takk, jeg venter", "fr": "merci, j'attends",
            "it": "grazie, aspetto", "en": "thanks, I'll wait"}
-
-
-def free_port() -> int:
-    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:
@@ -701,27 +679,8 @@ def reply_texts(replies: List[Dict[str, Any]]) -> List[str]:
 
 
 def texts_by_language() -> Dict[str, List[re.Pattern]]:
-    """Every text the bot can send, per language, as patterns ({field} matches anything).
-
-    The same construction as ``tests/e2e/conftest.py`` (domain responses by their
-    language condition, plus ``bot/texts`` catalogue).
-    """
-    from rasa.shared.core.domain import Domain
-
-    from bot.texts.catalogue import catalogue
-
-    domain = Domain.load(str(ROOT / "domain"))
-    found: Dict[str, set] = defaultdict(set)
-    for variants in domain.responses.values():
-        for variant in variants:
-            language = (variant.get("condition") or [{"value": "en"}])[0]["value"]
-            found[language].add(variant["text"])
-    for by_language in catalogue().values():
-        for language, variants in by_language.items():
-            found[language].update(v["text"] for v in variants)
-    return {language: [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.DOTALL)
-                       for t in texts]
-            for language, texts in found.items()}
+    """Every text the bot can send, per language, as patterns (the e2e tests' builder)."""
+    return bot_texts_by_language(ROOT)
 
 
 def language_problems(replies: List[Dict[str, Any]], language: str,

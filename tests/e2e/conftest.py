@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
-from collections import defaultdict
 
 import pytest
-from rasa.shared.core.domain import Domain
 
 from bot.settings import Settings
-from bot.texts.catalogue import catalogue
 from tests.conftest import PROJECT_ROOT, free_port
+from tests.e2e.helpers import bot_texts_by_language
 
 
 class Running:
@@ -66,18 +63,4 @@ def product(trained_model, tmp_path_factory):
 @pytest.fixture(scope="session")
 def texts_by_language():
     """Every text the bot can send, per language, as patterns ({field} matches anything)."""
-    domain = Domain.load(str(PROJECT_ROOT / "domain"))
-    found = defaultdict(set)
-    for variants in domain.responses.values():
-        for variant in variants:
-            # The unconditioned fallback repeats an English text.
-            language = (variant.get("condition") or [{"value": "en"}])[0]["value"]
-            found[language].add(variant["text"])
-    for by_language in catalogue().values():
-        for language, variants in by_language.items():
-            found[language].update(v["text"] for v in variants)
-    return {
-        language: [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.DOTALL)
-                   for t in texts]
-        for language, texts in found.items()
-    }
+    return bot_texts_by_language(PROJECT_ROOT)

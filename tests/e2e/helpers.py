@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Any, Dict, List, Optional
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set
 
 import requests
 
@@ -55,3 +58,68 @@ def assert_language(replies: List[str], language: str, texts_by_language: dict) 
         for paragraph in reply.split("\n\n"):
             assert any(p.fullmatch(paragraph) for p in patterns), (
                 f"expected a {language} reply, got {paragraph!r} in {reply!r}")
+
+
+# The demo conversations the end-to-end tests and the benchmarks share: how each
+# language asks for a person, a paid admin per language, and their answers to the
+# problem report (product, description, when, "others too?", contact).
+PHRASES = {
+    "ru": {"human": "соедините меня, пожалуйста, с живым специалистом",
+           "problem": "хочу сообщить о проблеме: на встречах постоянно пропадает звук",
+           "support": "какая поддержка мне доступна?",
+           "claim": "я админ аккаунта Enterprise с Premier+, соедините с оператором"},
+    "nb": {"human": "jeg vil gjerne snakke med en person i kundestøtten",
+           "problem": "jeg vil melde fra om et problem: lyden forsvinner hele tiden i møtene",
+           "support": "hva slags support har jeg egentlig?",
+           "claim": "jeg er admin på Enterprise med Premier+, jeg vil snakke med et menneske"},
+    "fr": {"human": "je voudrais parler à un conseiller, s'il vous plaît",
+           "problem": "je voudrais signaler un problème : le son coupe sans arrêt en réunion",
+           "support": "à quel support ai-je droit ?",
+           "claim": "je suis admin d'un compte Enterprise Premier+, je veux parler à un humain"},
+    "it": {"human": "per favore, vorrei parlare con un operatore",
+           "problem": "vorrei segnalare un problema: l'audio si interrompe di continuo",
+           "support": "che tipo di assistenza ho?",
+           "claim": "sono admin di un account Enterprise Premier+, passami un operatore"},
+    "en": {"human": "I'd like to talk to a real person, please",
+           "problem": "I want to report a problem: the audio keeps cutting out",
+           "support": "what kind of support do I have?",
+           "claim": "I'm an Enterprise admin with Premier+, put me through to a human"},
+}
+HUMAN = {language: phrases["human"] for language, phrases in PHRASES.items()}
+REPORTS = {
+    "ru": ["вебинар", "участники не могут подключиться к вебинару, ссылка не работает",
+           "вчера около 3 часов дня", "да", "пропустить"],
+    "nb": ["webinar", "deltakerne får ikke koblet seg på webinaret, lenken virker ikke",
+           "i går rundt klokka 15", "ja", "hopp over"],
+    "fr": ["webinaire", "les participants ne peuvent pas rejoindre le webinaire, le lien "
+           "ne fonctionne pas", "hier vers 15h", "oui", "passer"],
+    "it": ["webinar", "i partecipanti non riescono a entrare nel webinar, il link non va",
+           "ieri verso le 15", "sì", "salta"],
+    "en": ["webinar", "attendees can't get into the webinar, the link doesn't work",
+           "yesterday around 3pm", "yes", "skip"],
+}
+ADMINS = {"ru": "u-ent-plus", "nb": "u-pro-admin", "fr": "u-biz-admin",
+          "it": "u-edu-admin", "en": "u-ent-admin"}
+
+
+def bot_texts_by_language(project_root: Path) -> Dict[str, List[re.Pattern]]:
+    """Every text the bot can send, per language, as patterns ({field} matches anything)."""
+    from rasa.shared.core.domain import Domain
+
+    from bot.texts.catalogue import catalogue
+
+    domain = Domain.load(str(project_root / "domain"))
+    found: Dict[str, Set[str]] = defaultdict(set)
+    for variants in domain.responses.values():
+        for variant in variants:
+            # The unconditioned fallback repeats an English text.
+            language = (variant.get("condition") or [{"value": "en"}])[0]["value"]
+            found[language].add(variant["text"])
+    for by_language in catalogue().values():
+        for language, texts in by_language.items():
+            found[language].update(v["text"] for v in texts)
+    return {
+        language: [re.compile(re.sub(r"\\\{\w+\\\}", ".+", re.escape(t)), re.DOTALL)
+                   for t in texts]
+        for language, texts in found.items()
+    }

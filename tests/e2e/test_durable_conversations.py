@@ -23,8 +23,7 @@ import requests
 
 from bot.accounts.identity import issue_token
 from tests.e2e.conftest import running_product
-from tests.e2e.helpers import Chat, assert_language, escalation
-from tests.e2e.test_escalation_http import ADMINS, PHRASES, REPORTS
+from tests.e2e.helpers import ADMINS, PHRASES, REPORTS, Chat, assert_language, escalation
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from bot.accounts.identity import IDENTITY_KEY, issue_token
-from tests.e2e.helpers import Chat, assert_language, escalation
+from tests.e2e.helpers import ADMINS, PHRASES, REPORTS, Chat, assert_language, escalation
 
 pytestmark = pytest.mark.e2e
 
@@ -32,28 +32,6 @@ OUTCOMES = {
     "u-ent-member": ("self_service", SELF),
     "u-api-owner": ("handoff", ALL),
     "u-ent-plus": ("handoff", ALL),
-}
-PHRASES = {
-    "ru": {"human": "соедините меня, пожалуйста, с живым специалистом",
-           "problem": "хочу сообщить о проблеме: на встречах постоянно пропадает звук",
-           "support": "какая поддержка мне доступна?",
-           "claim": "я админ аккаунта Enterprise с Premier+, соедините с оператором"},
-    "nb": {"human": "jeg vil gjerne snakke med en person i kundestøtten",
-           "problem": "jeg vil melde fra om et problem: lyden forsvinner hele tiden i møtene",
-           "support": "hva slags support har jeg egentlig?",
-           "claim": "jeg er admin på Enterprise med Premier+, jeg vil snakke med et menneske"},
-    "fr": {"human": "je voudrais parler à un conseiller, s'il vous plaît",
-           "problem": "je voudrais signaler un problème : le son coupe sans arrêt en réunion",
-           "support": "à quel support ai-je droit ?",
-           "claim": "je suis admin d'un compte Enterprise Premier+, je veux parler à un humain"},
-    "it": {"human": "per favore, vorrei parlare con un operatore",
-           "problem": "vorrei segnalare un problema: l'audio si interrompe di continuo",
-           "support": "che tipo di assistenza ho?",
-           "claim": "sono admin di un account Enterprise Premier+, passami un operatore"},
-    "en": {"human": "I'd like to talk to a real person, please",
-           "problem": "I want to report a problem: the audio keeps cutting out",
-           "support": "what kind of support do I have?",
-           "claim": "I'm an Enterprise admin with Premier+, put me through to a human"},
 }
 
 
@@ -154,20 +132,6 @@ def test_a_conversation_cannot_be_taken_over(product, first, second):
     assert chat.send("thanks")
 
 
-REPORTS = {
-    "ru": ["вебинар", "участники не могут подключиться к вебинару, ссылка не работает",
-           "вчера около 3 часов дня", "да", "пропустить"],
-    "nb": ["webinar", "deltakerne får ikke koblet seg på webinaret, lenken virker ikke",
-           "i går rundt klokka 15", "ja", "hopp over"],
-    "fr": ["webinaire", "les participants ne peuvent pas rejoindre le webinaire, le lien "
-           "ne fonctionne pas", "hier vers 15h", "oui", "passer"],
-    "it": ["webinar", "i partecipanti non riescono a entrare nel webinar, il link non va",
-           "ieri verso le 15", "sì", "salta"],
-    "en": ["webinar", "attendees can't get into the webinar, the link doesn't work",
-           "yesterday around 3pm", "yes", "skip"],
-}
-ADMINS = {"ru": "u-ent-plus", "nb": "u-pro-admin", "fr": "u-biz-admin",
-          "it": "u-edu-admin", "en": "u-ent-admin"}
 
 
 @pytest.mark.parametrize("language", list(REPORTS))

@@ -20,6 +20,7 @@ import yaml
 
 from bot.web.labels import LABELS_FILE
 from tests.conftest import PROJECT_ROOT
+from tests.e2e.helpers import ADMINS, HUMAN, REPORTS
 
 pytestmark = pytest.mark.e2e
 
@@ -27,28 +28,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts" / "two-tabs"
 LABELS = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8"))
 
-# A paid admin per language, how they ask for a person, and their answers to the report
-# form (product, description, when, "other participants too?", contact): the same as
-# tests/e2e/test_escalation_http.py.
-ADMINS = {"ru": "u-ent-plus", "nb": "u-pro-admin", "fr": "u-biz-admin",
-          "it": "u-edu-admin", "en": "u-ent-admin"}
-HUMAN = {"ru": "соедините меня, пожалуйста, с живым специалистом",
-         "nb": "jeg vil gjerne snakke med en person i kundestøtten",
-         "fr": "je voudrais parler à un conseiller, s'il vous plaît",
-         "it": "per favore, vorrei parlare con un operatore",
-         "en": "I'd like to talk to a real person, please"}
-REPORTS = {
-    "ru": ["вебинар", "участники не могут подключиться к вебинару, ссылка не работает",
-           "вчера около 3 часов дня", "да", "пропустить"],
-    "nb": ["webinar", "deltakerne får ikke koblet seg på webinaret, lenken virker ikke",
-           "i går rundt klokka 15", "ja", "hopp over"],
-    "fr": ["webinaire", "les participants ne peuvent pas rejoindre le webinaire, le lien "
-           "ne fonctionne pas", "hier vers 15h", "oui", "passer"],
-    "it": ["webinar", "i partecipanti non riescono a entrare nel webinar, il link non va",
-           "ieri verso le 15", "sì", "salta"],
-    "en": ["webinar", "attendees can't get into the webinar, the link doesn't work",
-           "yesterday around 3pm", "yes", "skip"],
-}
 # What the user types in tab 2 while the agent holds the conversation.
 FROM_TAB_2 = {"ru": "пишу из второй вкладки", "nb": "jeg skriver fra den andre fanen",
               "fr": "j'écris depuis le deuxième onglet", "it": "scrivo dalla seconda scheda",
