@@ -4,8 +4,11 @@
 actions`` plus two things the product needs:
 
 - it loads the KB index, the answer model and the P1-P4 classifier (fitting and caching
-  it under ``var/`` on the very first start) before it listens, so ``/health`` answers
-  only when the first user's question or escalation will not wait for them;
+  it under ``var/`` on the very first start) and answers one KB question per language
+  (which builds that language's spaCy pipeline, lookup tables, pymorphy3 or Snowball
+  stemmer and glossary phrase table, and loads the e5 query model) before it listens,
+  so ``/health`` answers only when the first user's question or escalation will not
+  wait for any of them;
 - it listens on the configured interface (rasa-sdk's default is every interface).
 """
 
@@ -14,7 +17,11 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import Any, List, Optional
+from functools import partial
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
+
+if TYPE_CHECKING:
+    from kb_index.search import KBIndex
 
 logger = logging.getLogger("actions")
 
@@ -22,12 +29,38 @@ logger = logging.getLogger("actions")
 def warm_up() -> float:
     """Loads what the first KB answer and the first escalation need; returns seconds."""
     from bot import composition
-    from kb_index.search import default_searcher
 
     started = time.monotonic()
-    default_searcher().index()
+    warm_up_kb(composition.kb_searcher().index())
     composition.priority_classifier()
     return time.monotonic() - started
+
+
+def warm_up_kb(index: KBIndex) -> Dict[str, str]:
+    """Answers one question per language of the index as ``action_answer_from_kb`` does.
+
+    Each language's text normalisers (spaCy pipeline and lookup tables, pymorphy3 for
+    Russian, Snowball stemmers, the glossary's phrase table), the answer model's first
+    prediction and the reply texts are built lazily, by the first question that needs
+    them: seconds on the first user's question otherwise. The question is the title of
+    the language's first article, searched without the NLU pipeline's vector, so the
+    e5 query model loads too (the action embeds a question itself when a foreign
+    product name is replaced, see ``KBIndex.search``).
+
+    Returns:
+        The outcome per language ("clear", "ambiguous" or "none").
+    """
+    from bot.knowledge.answer import answer_messages, answer_question
+
+    titles: Dict[str, str] = {}
+    for doc in index.index["docs"]:
+        titles.setdefault(doc["lang"], doc["title"])
+    outcomes: Dict[str, str] = {}
+    for lang in index.languages:
+        decision = answer_question(index, titles[lang], lang)
+        answer_messages(decision, lang, partial(index.article, lang=lang))
+        outcomes[lang] = decision.outcome
+    return outcomes
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -192,14 +192,16 @@ def run_conversation(conversation: Conversation, urls: List[str], token: Optiona
     """Sends the turns one after the other; alternates between ``urls`` (replicas).
 
     ``first_port``: the replica of the first turn (half the conversations start on each,
-    so that the replicas do not take turns being idle); ``think``: mean seconds between
-    a reply and the next turn (uniform in 0..2x; 0: none).
+    so that the replicas do not take turns being idle); ``think``: mean seconds a user
+    takes to read and type before each turn, the first included (uniform in 0..2x, so
+    that the 50 users do not all arrive in the same instant; 0: none, every turn leaves
+    the moment the previous reply arrived).
     """
     session = requests.Session()
     rng = random.Random(conversation.sender)
     recorder.sent.setdefault(conversation.sender, [])
     for index, turn in enumerate(conversation.turns):
-        if index and think:
+        if think:
             time.sleep(rng.uniform(0, 2 * think))
         if time.monotonic() > deadline:
             with recorder.lock:
@@ -447,8 +449,9 @@ def main() -> int:
                         help="every Nth conversation of a language is a handoff (0: none)")
     parser.add_argument("--single", action="store_true", help="one user, 60 sequential turns")
     parser.add_argument("--think", type=float, default=0.0,
-                        help="mean seconds a user waits after a reply before the next turn "
-                             "(uniform 0..2x; default 0: the next turn leaves at once)")
+                        help="mean seconds a user reads and types before each turn, the first "
+                             "included (uniform 0..2x; default 0: the next turn leaves "
+                             "at once)")
     parser.add_argument("--time-limit", type=float, default=900.0,
                         help="seconds for all conversations of a mode; later turns are "
                              "not sent (and counted as errors)")

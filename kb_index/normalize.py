@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import cache, lru_cache
-from typing import Any, Container, Dict, List, Literal, Optional, Tuple
+from typing import Any, Container, Dict, Iterable, List, Literal, Optional, Tuple
 
 from kb_index.glossary import load_glossary
 
@@ -182,3 +182,15 @@ def normalize(text: str, lang: str, concepts: ConceptMode = "all") -> List[str]:
     if concepts == "none":
         return list(_normalize_cached(text, lang))
     return list(_concepts_cached(text, lang, concepts))
+
+
+def warm_up(languages: Iterable[str]) -> None:
+    """Builds each language's spaCy pipeline, stemmer and glossary phrases now.
+
+    They are built on first use, which costs seconds per language (spaCy's lookup
+    tables, pymorphy3's dictionaries): a server calls this before it says it is ready,
+    so that no user's first message in a language pays for it. A search for a message
+    in one language also normalises it in the others, so every language is needed.
+    """
+    for lang in languages:
+        normalize("warm up", lang, "all")

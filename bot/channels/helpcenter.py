@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import SUPPORTED_LANGUAGES
 from bot.accounts.identity import with_identity
 from bot.channels import live_relay
 from bot.channels.gate import ChatGate
@@ -69,7 +70,15 @@ WARM_UP_MESSAGES = ("не работает звук в конференции", 
 
 
 async def warm_up(agent: Any) -> None:
-    """Parses the warm-up messages (NLU only: no tracker is written)."""
+    """Parses the warm-up messages (NLU only: no tracker is written).
+
+    The KB evidence component normalises a message in every language when its own
+    finds nothing, so every language's normaliser is built too, in a thread: the
+    readiness probe keeps answering meanwhile.
+    """
+    from kb_index.normalize import warm_up as warm_up_normalisers
+
+    await asyncio.to_thread(warm_up_normalisers, SUPPORTED_LANGUAGES)
     for text in WARM_UP_MESSAGES:
         await agent.parse_message(text)
 

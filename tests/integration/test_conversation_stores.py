@@ -2,7 +2,8 @@
 
 - ``ConversationTrackerStore`` on SQLite and PostgreSQL: a new store (a restarted
   process) reads back the language, the running form and the pause, with no event
-  written twice.
+  written twice; a running store reads a conversation on its first try after
+  PostgreSQL restarted (its pooled connections are pinged before use).
 - ``AtomicRedisLockStore``: Rasa's own Redis lock store hands two replicas the same
   ticket when their read-modify-writes interleave; ours never does.
 - ``OutboxRepository.claim_batch`` on PostgreSQL: two replicas claim disjoint items and
@@ -12,7 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from rasa.core.lock_store import LockError, RedisLockStore
@@ -39,6 +43,7 @@ from bot.storage.rasa_stores import (
     ConversationTrackerStore,
 )
 from tests.conftest import LANGUAGES, PROJECT_ROOT
+from tests.postgres import _as_server_user, _binary, postgres_server
 
 FIRST_WORDS = {"ru": "не слышно собеседников", "nb": "jeg hører ingen", "fr": "le son est haché",
                "it": "la mia webcam non funziona", "en": "I can't hear anyone"}
@@ -101,6 +106,74 @@ def test_a_restarted_process_continues_every_conversation(domain, tracker_url, l
     restarted.engine.dispose()
 
 
+class RestartablePostgres:
+    """A PostgreSQL server of this module's own, which the tests restart or cut off."""
+
+    def __init__(self, url):
+        self.url = url
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            self.data = connection.execute(text("SHOW data_directory")).scalar_one()
+        engine.dispose()
+
+    def pg_ctl_restart(self, mode):
+        log = Path(self.data).parent / "server.log"
+        subprocess.run(_as_server_user([_binary("pg_ctl"), "-D", self.data, "-m", mode, "-w",
+                                        "-l", str(log), "restart"]),
+                       check=True, capture_output=True, timeout=120)
+
+    def cut_connections(self):
+        engine = make_engine(self.url)
+        with engine.begin() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE pid <> pg_backend_pid() AND datname = current_database()"))
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def restartable_postgres():
+    if os.environ.get("HELPBOT_TEST_POSTGRES_URL"):
+        pytest.skip("restarts only a throwaway server of its own, not HELPBOT_TEST_POSTGRES_URL")
+    server = postgres_server()
+    try:
+        url = next(server)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as error:
+        pytest.skip(f"PostgreSQL is not available here: {error}")
+    yield RestartablePostgres(url)
+    next(server, None)
+
+
+# How the connections in a running Rasa server's pool die while PostgreSQL comes back.
+SERVER_OUTAGES = {
+    "restart (pg_ctl -m fast)": lambda pg: pg.pg_ctl_restart("fast"),
+    "crash and recovery (pg_ctl -m immediate)": lambda pg: pg.pg_ctl_restart("immediate"),
+    "connections cut (pg_terminate_backend)": lambda pg: pg.cut_connections(),
+}
+
+
+@pytest.mark.parametrize("outage", SERVER_OUTAGES, ids=list(SERVER_OUTAGES))
+def test_a_running_store_reads_on_the_first_try_after_postgresql_comes_back(
+        domain, restartable_postgres, outage):
+    sender = "c-outage-" + outage.split()[0]
+    store = ConversationTrackerStore(domain=domain, url=restartable_postgres.url)
+    try:
+        tracker = conversation(domain, sender, "nb", paused=False)
+        asyncio.run(store.save(tracker))
+        assert store.engine.pool.checkedin() >= 1  # a pooled connection, now about to die
+
+        SERVER_OUTAGES[outage](restartable_postgres)
+
+        back = asyncio.run(store.retrieve(sender))  # the first try: no OperationalError
+        assert back is not None and back.get_slot("language") == "nb"
+        back.update(UserUttered(FIRST_WORDS["nb"] + "?"), domain)
+        asyncio.run(store.save(back))
+        assert len(asyncio.run(store.retrieve_full_tracker(sender)).events) == (
+            len(tracker.events) + 1)
+    finally:
+        store.engine.dispose()
+
+
 def test_rasas_redis_lock_store_issues_one_ticket_twice(redis_url):
     # Why the product has its own: replica A reads the lock, replica B issues a
     # ticket, A issues and saves. Both now hold ticket 0 and run at once.
@@ -126,9 +199,15 @@ def test_interleaved_replicas_never_share_a_ticket(redis_url):
 
     drawn.append(a._atomically("c-atomic", issue_while_b_issues))
     assert sorted(drawn) == [0, 1]
-    for ticket in drawn:
-        a.cleanup("c-atomic", ticket)
+    # Each replica releases its own ticket (another owner's is left alone).
+    b_ticket, a_ticket = drawn
+    a.cleanup("c-atomic", b_ticket)
+    assert a.get_lock("c-atomic") is not None
+    b.cleanup("c-atomic", b_ticket)
+    a.cleanup("c-atomic", a_ticket)
     assert a.get_lock("c-atomic") is None
+    for store in (a, b):
+        store.stop_heartbeat()
 
 
 def test_two_replicas_take_turns_on_one_conversation(redis_url):
@@ -216,3 +295,18 @@ def test_releasing_a_lock_never_fails_a_handled_message(redis_url):
     store.cleanup("c-release", ticket)  # logged, not raised
     with pytest.raises(LockError):
         store.issue_ticket("c-release")  # before handling, an error still refuses
+
+
+def test_the_store_keeps_its_connections_between_turns(domain, tracker_url):
+    """Each turn's read and write reuse pooled connections (SQLite got NullPool before).
+
+    A new SQLite connection and its pragmas on every session were 7% of Rasa's CPU per
+    turn under load (bench/conversation_load.py with py-spy).
+    """
+    store = ConversationTrackerStore(domain=domain, url=tracker_url)
+    seen = []
+    for _ in range(2):
+        with store.session_scope() as session:
+            seen.append(session.connection().connection.dbapi_connection)
+    store.engine.dispose()
+    assert seen[0] is seen[1]
