@@ -1,4 +1,4 @@
-"""The action server: rasa-sdk's, warmed up before it accepts a call.
+"""The action server: rasa-sdk's, ready once it is warmed up.
 
 ``python -m actions --host 127.0.0.1 --port 5055`` is ``python -m rasa_sdk --actions
 actions`` plus two things the product needs:
@@ -6,9 +6,10 @@ actions`` plus two things the product needs:
 - it loads the KB index, the answer model and the P1-P4 classifier (fitting and caching
   it under ``var/`` on the very first start) and answers one KB question per language
   (which builds that language's spaCy pipeline, lookup tables, pymorphy3 or Snowball
-  stemmer and glossary phrase table, and loads the e5 query model) before it listens,
-  so ``/health`` answers only when the first user's question or escalation will not
-  wait for any of them;
+  stemmer and glossary phrase table, and loads the e5 query model) in the background;
+  ``/health`` answers 503 until then, so that the first user's question or escalation
+  does not wait for any of them, while calls that come anyway (Rasa's, after a crash
+  of this server) are served;
 - it listens on the configured interface (rasa-sdk's default is every interface).
 """
 
@@ -77,10 +78,32 @@ def main(argv: Optional[List[str]] = None) -> None:
     utils.update_sanic_log_level()
     app = create_app("actions", cors_origins=None)
 
-    @app.listener("before_server_start")
-    async def load_models(app: Any, loop: Any) -> None:
-        seconds = await loop.run_in_executor(None, warm_up)
-        logger.info("action server warmed up in %.1f s", seconds)
+    warm = {"done": False}
+
+    @app.middleware("request")
+    async def ready_only_when_warm(request: Any) -> Any:
+        # /health is the readiness probe: 503 until the warm-up is done. Calls from Rasa
+        # are served meanwhile (slower, building what they need): after a crash, Rasa's
+        # retries must not run out while the warm-up (15-25 s) runs.
+        if request.path == "/health" and not warm["done"]:
+            from sanic.response import json as json_response
+
+            return json_response({"status": "warming_up"}, status=503)
+        return None
+
+    async def load_models() -> None:
+        import asyncio
+
+        try:
+            seconds = await asyncio.get_running_loop().run_in_executor(None, warm_up)
+            logger.info("action server warmed up in %.1f s", seconds)
+        except Exception:  # serve anyway: a slow first answer beats none
+            logger.exception("action server warm-up failed")
+        warm["done"] = True
+
+    @app.listener("after_server_start")
+    async def start_warm_up(app: Any, loop: Any) -> None:
+        app.add_task(load_models())
 
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers(), access_log=False)
 

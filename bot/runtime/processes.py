@@ -75,7 +75,7 @@ def product_services(settings: Settings) -> List[Service]:
         rasa_url = f"http://{settings.host}:{rasa_port}"
         services.append(Service(
             name=f"actions{suffix}",
-            # rasa-sdk's server, warmed up before it listens (actions/__main__.py).
+            # rasa-sdk's server; /health is 503 until it is warmed up (actions/__main__.py).
             command=[python, "-m", "actions", "--host", settings.host,
                      "--port", str(actions_port)],
             health_url=f"http://{settings.host}:{actions_port}/health",
