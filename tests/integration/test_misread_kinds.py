@@ -8,6 +8,11 @@
    path says "no article", not a clarification or an unrelated article.
 4. Double charges, wrong amounts and refunds of a charge get the billing article,
    not the cancellation article.
+5. Uninvited people disrupting a meeting, and a participant left in the waiting room,
+   get the passcode-and-waiting-room article, not the abuse form (reporting a
+   participant still gets the abuse form).
+6. Automatic renewal, even of "my" plan, gets the cancellation article, not
+   ``ask_my_plan``; an update that fails gets the installing-and-updating article.
 
 Each row asserts what the user must get: the article (a card, not a choice of two),
 an honest "no article" on the KB path, or the intent family. Never scores. The
@@ -212,6 +217,53 @@ ROWS: List[Row] = [
         "fr": "comment je résilie mon abonnement pro",
         "it": "come faccio a disdire l'abbonamento pro",
         "en": "I want to stop paying for pro, how do I cancel",
+    }),
+    # 5. Uninvited people disrupting a meeting, and a participant left in the waiting
+    #    room, get the passcode-and-waiting-room article; reporting a participant still
+    #    gets the abuse form.
+    Row("intruders", "meeting-security", {
+        "ru": "посторонние влезли в наш онлайн-класс и устроили балаган",
+        "nb": "noen ukjente kom inn i foreldremøtet og begynte å kødde",
+        "fr": "des intrus ont débarqué dans notre réunion d'équipe et ont tout chamboulé",
+        "it": "degli intrusi sono entrati nella nostra riunione e hanno fatto casino",
+        "en": "strangers barged into our parents' meeting and made a mess of it",
+    }),
+    Row("waiting-room", "meeting-security", {
+        "ru": "я в зале ожидания, а ведущий меня не замечает",
+        "nb": "jeg venter i venterommet, men verten ser meg ikke",
+        "fr": "j'attends dans la salle d'attente mais l'organisateur ne me voit pas",
+        "it": "sono in sala d'attesa ma l'organizzatore non mi vede",
+        "en": "I'm sitting in the waiting room and the organiser doesn't notice me",
+    }),
+    Row("abuse-report", "report-abuse", {
+        "ru": "участник оскорблял меня весь урок, хочу на него пожаловаться",
+        "nb": "en deltaker kalte meg stygge ting, hvordan melder jeg ham?",
+        "fr": "un participant m'a insulté pendant tout le cours, je veux le dénoncer",
+        "it": "un partecipante mi ha insultato per tutta la lezione, voglio denunciarlo",
+        "en": "a participant insulted me through the whole lesson, I want to report him",
+    }),
+    # 6. Automatic renewal (of "my" plan too) gets the cancellation article, not "which
+    #    plan am I on"; an update that fails gets the installing-and-updating article.
+    Row("renewal", "cancel-subscription", {
+        "ru": "не хочу, чтобы pro продлевался, где это выключить?",
+        "nb": "jeg vil ikke at Pro skal fornyes, hvor slår jeg det av?",
+        "fr": "je ne veux pas que mon Pro soit reconduit, où je désactive ça ?",
+        "it": "non voglio che il mio Pro si rinnovi, dove lo disattivo?",
+        "en": "I don't want my Pro plan to renew, where do I switch that off?",
+    }),
+    Row("renewal", "cancel-subscription", {
+        "ru": "моя подписка pro продлевается автоматически?",
+        "nb": "blir pro-abonnementet mitt fornyet automatisk?",
+        "fr": "mon abonnement pro est renouvelé automatiquement ?",
+        "it": "il mio abbonamento pro viene rinnovato automaticamente?",
+        "en": "is my pro subscription renewed automatically?",
+    }),
+    Row("update", "install-update", {
+        "ru": "обновление приложения постоянно срывается с ошибкой",
+        "nb": "oppdateringen av appen stopper med en feilmelding",
+        "fr": "la mise à jour de l'appli s'arrête avec une erreur",
+        "it": "l'aggiornamento dell'app si interrompe con un errore",
+        "en": "the app update stops with an error message",
     }),
 ]
 
