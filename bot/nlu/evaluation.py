@@ -188,12 +188,16 @@ def compare_with_last_run(results: Dict[str, LanguageScore], history: Path
 
 SYMPTOMS_DIR = PROJECT_ROOT / "tests" / "fixtures" / "symptoms"
 NO_ARTICLE_DIR = PROJECT_ROOT / "tests" / "fixtures" / "no_article"
-# The blind sets: (name, symptom folder, no-article folder). The first one was also used to
-# choose the answer rule; the second was written later by another author and is the test.
+# The blind sets: (name, symptom folder, no-article folder), each written by an author who
+# saw only the catalogue. Once a set's misses have guided a data fix it is no longer blind,
+# so a newer one is written: the first chose the answer rule; the second and the third
+# found the misread kinds fixed on 2026-11-30; the fourth was scored blind before its
+# misses were looked at (the README gives both scores).
+FIXTURES_DIR = PROJECT_ROOT / "tests" / "fixtures"
 BLIND_SETS = (
     ("first", SYMPTOMS_DIR, NO_ARTICLE_DIR),
-    ("second", PROJECT_ROOT / "tests" / "fixtures" / "blind2" / "symptoms",
-     PROJECT_ROOT / "tests" / "fixtures" / "blind2" / "no_article"),
+    *((name, FIXTURES_DIR / folder / "symptoms", FIXTURES_DIR / folder / "no_article")
+      for name, folder in (("second", "blind2"), ("third", "blind3"), ("fourth", "blind4"))),
 )
 # Intents after which the assistant answers from the KB, and those that show the
 # escalation block (channels, or the report form).

@@ -53,7 +53,7 @@ def test_rasas_calls_are_served_before_the_server_says_ready(tmp_path):
                 break
             time.sleep(0.2)
     finally:
-        server.terminate()
+        server.kill()  # its warm-up thread would hold a graceful exit for up to 25 s
         server.wait(timeout=30)
     assert seen, "the action server never answered"
     assert seen[-1] == (503, 200), f"(health, webhook) as first answered: {seen}"
