@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict
 
 from sqlalchemy.engine import Engine
@@ -95,4 +96,16 @@ def kb_searcher() -> Searcher:
         return _overrides["kb_searcher"]
     from kb_index.search import default_searcher
 
-    return default_searcher()
+    searcher = default_searcher()
+    build_dir = get_settings().kb_build_dir
+    if searcher.build_dir.resolve() != build_dir.resolve():
+        # Another index than the package's (a test's, or the studio's loop test).
+        searcher = _searcher_for(build_dir)
+    return searcher
+
+
+@lru_cache(maxsize=4)
+def _searcher_for(build_dir: Path) -> Searcher:
+    from kb_index.search import Searcher
+
+    return Searcher(build_dir)

@@ -35,6 +35,11 @@ class Settings(BaseSettings):
 
     var_dir: Path = PROJECT_ROOT / "var"
     model_path: Path = PROJECT_ROOT / "models" / "helpbot.tar.gz"
+    # The KB index every process searches (``python -m kb_index build`` writes it).
+    kb_build_dir: Path = PROJECT_ROOT / "kb_index" / "build"
+    # Where the training data and articles live (domain/, data/, config.yml): the studio
+    # writes its edits there and retrains from there.
+    content_root: Path = PROJECT_ROOT
     # SQLite under var/ by default; PostgreSQL in production, e.g.
     # postgresql+psycopg2://helpbot:...@db/helpbot (HELPBOT_DATABASE_URL or DATABASE_URL)
     database_url: str = Field(default="", env=["HELPBOT_DATABASE_URL", "DATABASE_URL"])

@@ -500,6 +500,11 @@ class Searcher:
         self._lock = threading.Lock()
         self._loaded: Optional[Tuple[Path, KBIndex]] = None
 
+    @property
+    def build_dir(self) -> Path:
+        """The folder whose ``CURRENT`` version this searcher serves."""
+        return self._build_dir
+
     def index(self) -> KBIndex:
         """Returns the loaded index, loading a newer version if one was built."""
         version = current_version(self._build_dir)

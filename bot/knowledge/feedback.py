@@ -55,6 +55,13 @@ class FeedbackRepository:
             query = query.where(KBFeedback.lang == lang)
         return list(self._session.execute(query.order_by(KBFeedback.id.desc())).scalars())
 
+    def votes(self, helpful: Optional[bool] = None) -> List[KBFeedback]:
+        """Returns every vote (only the 👍 or only the 👎 ones if asked), oldest first."""
+        query = select(KBFeedback)
+        if helpful is not None:
+            query = query.where(KBFeedback.helpful == helpful)
+        return list(self._session.execute(query.order_by(KBFeedback.id)).scalars())
+
     def scores(self) -> List[ArticleScore]:
         """Returns helpful / not-helpful counts per article and language, worst first."""
         helpful_votes = func.sum(func.cast(KBFeedback.helpful, Integer))

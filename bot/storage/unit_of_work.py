@@ -10,6 +10,7 @@ from bot.accounts.conversations import ConversationRepository
 from bot.accounts.store import AccountRepository
 from bot.handoff.records import HandoffRepository, OutboxRepository
 from bot.knowledge.feedback import FeedbackRepository
+from bot.studio.editors import EditorRepository
 
 
 class UnitOfWork:
@@ -31,6 +32,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.handoffs = HandoffRepository(self.session)
         self.outbox = OutboxRepository(self.session)
+        self.editors = EditorRepository(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:

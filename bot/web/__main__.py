@@ -1,4 +1,4 @@
-"""``python -m bot.web``: the web port: help-center site, widget, live-agent API, console."""
+"""``python -m bot.web``: the web port: site, widget, studio, live-agent API and console."""
 
 from __future__ import annotations
 
@@ -11,6 +11,15 @@ from bot.settings import get_settings
 from bot.web.app import create_web_app
 
 
+def seed_demo_editors() -> None:
+    """Creates or updates the studio's demo editors (``data/demo/editors.yml``)."""
+    from bot import composition
+    from bot.studio.editors import seed_editors
+
+    with composition.unit_of_work() as uow:
+        seed_editors(uow.session)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     """Starts everything the web port serves."""
     parser = argparse.ArgumentParser(prog="python -m bot.web", description=__doc__)
@@ -19,6 +28,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="serve only the help-center site (the live agent runs elsewhere)")
     args = parser.parse_args(argv)
     settings = get_settings()
+    if settings.environment == "development":
+        seed_demo_editors()
     live_agent = None if args.without_live_agent else build_app(settings)
     serve(create_web_app(settings, live_agent), settings, args.port)
     return 0

@@ -1,7 +1,7 @@
 """The application on the web port.
 
-Help-center site, widget files, development sign-in and (unless it runs elsewhere) the
-live-agent API and console.
+Help-center site, widget files, development sign-in, the editors' studio and (unless it
+runs elsewhere) the live-agent API and console.
 """
 
 from __future__ import annotations
@@ -31,10 +31,11 @@ def kb_catalogue() -> Catalogue:
 
 def lexical_search(query: str, lang: str) -> List[Any]:
     """The site's search box: the KB index's lexical ranking (no embedding model here)."""
-    from kb_index.search import SearchConfig, default_searcher
+    from bot import composition
+    from kb_index.search import SearchConfig
 
-    return default_searcher().index().search(query, lang, k=10,
-                                             config=SearchConfig(dense=False))
+    return composition.kb_searcher().index().search(query, lang, k=10,
+                                                    config=SearchConfig(dense=False))
 
 
 def chat_url_for(settings: Settings) -> Callable[[Request], str]:
@@ -50,7 +51,8 @@ def chat_url_for(settings: Settings) -> Callable[[Request], str]:
 def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
                    catalogue: Callable[[], Catalogue] = kb_catalogue,
                    search: Search = lexical_search,
-                   unit_of_work: Optional[Callable[[], Any]] = None) -> FastAPI:
+                   unit_of_work: Optional[Callable[[], Any]] = None,
+                   studio: bool = True) -> FastAPI:
     """Adds the help-center site to ``app`` (the live-agent app) or to a new app.
 
     Args:
@@ -58,7 +60,9 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
         app: the application to extend; a new one when the live agent runs elsewhere.
         catalogue: the KB articles.
         search: the search box's ranking.
-        unit_of_work: the assistant's database, for the demo users (development only).
+        unit_of_work: the assistant's database: the demo users (development only) and
+            the studio's editors, decisions and votes.
+        studio: serve the editors' studio (``/studio``, ``/api/studio``).
     """
     if app is None:
         app = FastAPI(title="helpbot help center", docs_url=None, redoc_url=None)
@@ -71,4 +75,12 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
             unit_of_work = composition.unit_of_work
         app.include_router(dev_sign_in_router(unit_of_work, settings.jwt_secret))
     app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev))
+    if studio:
+        from bot.studio.api import install_studio
+
+        if unit_of_work is None:
+            from bot import composition
+
+            unit_of_work = composition.unit_of_work
+        install_studio(app, settings, unit_of_work)
     return app

@@ -2,7 +2,8 @@
 
 widget (``bot.web``) → channel (``bot.channels``) → NLU (``bot.nlu``) → action (``actions``)
 → knowledge (``bot.knowledge``, ``kb_index``) or escalation (``bot.escalation``) → handoff
-(``bot.handoff``) → live-agent service (``bot.live_agent``), over HTTP only.
+(``bot.handoff``) → live-agent service (``bot.live_agent``), over HTTP only. Beside the
+path, the editors' studio (``bot.studio``) reads what it stored and edits its data.
 
 The graph is read from the source (every ``import``, including those inside functions),
 so a lazy import cannot hide a dependency.
@@ -87,6 +88,11 @@ NEVER: List[Tuple[str, Tuple[str, ...], str]] = [
      "actions reach the live-agent service over HTTP, through the handoff hop"),
     ("bot.runtime", ("bot.live_agent", "bot.web", "bot.channels"),
      "the supervisor starts processes by command line, it does not import them"),
+    *[(hop, ("bot.studio",), "the studio sits beside the message path, never on it")
+      for hop in ("bot.channels", "bot.nlu", "actions", "bot.knowledge", "bot.escalation",
+                  "bot.handoff", "bot.live_agent")],
+    ("bot.studio", ("actions", "bot.channels", "bot.handoff"),
+     "the studio edits data and models; it never answers users"),
 ]
 # The package itself (``bot``) holds the shared language constants; anyone may import it.
 SHARED = ("bot",)
@@ -122,6 +128,8 @@ def test_the_code_keeps_the_import_rules():
     ("actions.handoff", "bot.live_agent.models"),
     ("bot.knowledge.answer", "actions.kb"),
     ("bot.texts.catalogue", "bot.settings"),
+    ("actions.kb", "bot.studio.inbox"),
+    ("bot.studio.retrain", "actions.kb"),
 ])
 def test_the_checker_catches_a_broken_rule(importer, imported):
     assert violations({importer: {imported}}) != []

@@ -8,6 +8,7 @@ from bot.accounts import conversations, store  # noqa: F401  (the tables)
 from bot.handoff import records  # noqa: F401
 from bot.knowledge import feedback  # noqa: F401
 from bot.storage.engine import Base, make_engine
+from bot.studio import editors  # noqa: F401
 
 config = context.config
 engine = config.attributes.get("engine")
