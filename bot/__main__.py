@@ -148,6 +148,108 @@ def feedback() -> int:
     return 0
 
 
+def retrain_command(by: str, json_progress: bool, promote: bool, margins: str,
+                    job_id: str | None) -> int:
+    """Retrains with the per-language gate; exit 0 promoted/passed, 3 refused, 1 error."""
+    import json
+
+    from bot.studio.gate import Margins
+    from bot.studio.retrain import (
+        JobStatus,
+        RetrainError,
+        StudioPaths,
+        default_options,
+        retrain,
+    )
+
+    settings = get_settings()
+    try:
+        options = default_options(settings, by=by, promote=promote,
+                                  margins=Margins.parse_pairs(margins), job_id=job_id)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+    def show(status: JobStatus) -> None:
+        if json_progress:  # one line per change: the web reads the job id from the first
+            print(json.dumps({"job_id": status.job_id, "state": status.state,
+                              "progress": status.progress, "message": status.message}),
+                  flush=True)
+            return
+        running = next((s.name for s in status.steps if s.state == "running"), "")
+        filled = int(30 * status.progress)
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {status.progress:>4.0%} "
+              f"{running:<20}", end="", flush=True)
+
+    try:
+        status = retrain(StudioPaths.from_settings(settings), options, on_change=show)
+    except RetrainError as error:
+        print(f"\nerror: {error}", file=sys.stderr)
+        return 1
+    if not json_progress:
+        print()
+        for step in status.steps:
+            seconds = "" if step.seconds is None else f"{step.seconds:7.1f} s"
+            print(f"  {step.name:<20} {step.state:<8} {seconds}")
+        for row in status.report.rows:
+            before = "-" if row.before is None else f"{row.before:.3f}"
+            after = "-" if row.after is None else f"{row.after:.3f}"
+            print(f"  {row.measure:<19} {row.lang:<3} {before:>6} -> {after:>6}"
+                  f"  {'ok' if row.ok else 'WORSE'}")
+        print(f"{status.state}: {status.message}")
+        print(f"(job folder: {StudioPaths.from_settings(settings).jobs_dir / status.job_id})")
+    return {"promoted": 0, "passed": 0, "refused": 3}.get(status.state, 1)
+
+
+def models_command() -> int:
+    """Prints the model history: version, promotion, data revision, scores, in service."""
+    from bot.studio.gate import MEASURES
+    from bot.studio.registry import Registry
+
+    registry = Registry(get_settings().model_path.parent / "history")
+    versions = registry.list_versions()
+    if not versions:
+        print("no model history yet (`python -m bot retrain` records one)")
+        return 0
+    current = registry.in_service()
+    short = {"intent_f1": "F1", "kb_hit_at_1": "hit@1", "priority_accuracy": "prio",
+             "conversation_tests": "conv"}
+    for meta in versions:
+        marker = "*" if current is not None and meta.version == current.version else " "
+        promoted = (f"{meta.promoted_at:%Y-%m-%d %H:%M} by {meta.promoted_by}"
+                    if meta.promoted_at else "never promoted")
+        revision = meta.data_revision
+        print(f"{marker} {meta.version:<28} {promoted:<32} data {revision.commit[:8] or '-'}"
+              f"{'+dirty' if revision.dirty else ''} sha {revision.data_sha256[:8]}")
+        for measure in MEASURES:
+            values = meta.scores.get(measure, {})
+            if values:
+                print(f"    {short[measure]:<6} " + "  ".join(
+                    f"{lang} {value:.3f}" for lang, value in values.items()))
+    print("(* in service)")
+    return 0
+
+
+def rollback_command(version: str | None, by: str) -> int:
+    """Promotes an older model (default: the one before the model in service)."""
+    from bot.studio.registry import Registry, RegistryError, replica_urls
+
+    settings = get_settings()
+    registry = Registry(settings.model_path.parent / "history")
+    try:
+        report = registry.rollback(
+            settings.model_path, settings.kb_build_dir,
+            replica_urls(settings.host, settings.rasa_port, settings.rasa_replicas),
+            settings.rasa_token, version=version, by=by)
+    except RegistryError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"in service: {report.version} ({report.seconds:.1f} s)")
+    for replica in report.replicas:
+        print(f"  {replica.url}: {replica.state} {replica.message}")
+    return 0
+
+
 def main(argv: List[str] | None = None) -> int:
     """Parses the command line and runs the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -165,6 +267,23 @@ def main(argv: List[str] | None = None) -> int:
     token_parser = commands.add_parser("token", help="print a development token for a user")
     token_parser.add_argument("user_id", help="a user id from data/demo/accounts.yml")
     token_parser.add_argument("--hours", type=float, default=12.0, help="lifetime (12)")
+    retrain_parser = commands.add_parser(
+        "retrain", help="validate, build the index, train a candidate, gate it per "
+                        "language against the model in service, promote it if it passes")
+    retrain_parser.add_argument("--by", default="cli", help="who retrains (an editor)")
+    retrain_parser.add_argument("--json-progress", action="store_true",
+                                help="one JSON line per status change instead of a bar")
+    retrain_parser.add_argument("--no-promote", action="store_true",
+                                help="gate the candidate but keep the model in service")
+    retrain_parser.add_argument("--margins", default="",
+                                help="largest allowed fall per measure, e.g. "
+                                     "intent_f1=0.02,kb_hit_at_1=0.03")
+    retrain_parser.add_argument("--job-id", help="the job's folder name (default: new)")
+    commands.add_parser("models", help="the model history: versions, scores, in service")
+    rollback_parser = commands.add_parser(
+        "rollback", help="put an older model back in service (default: the previous one)")
+    rollback_parser.add_argument("version", nargs="?", help="a version from `models`")
+    rollback_parser.add_argument("--by", default="cli", help="who rolls back")
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -188,6 +307,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run()
     if args.command == "evaluate":
         return evaluate(args.model)
+    if args.command == "retrain":
+        return retrain_command(args.by, args.json_progress, not args.no_promote,
+                               args.margins, args.job_id)
+    if args.command == "models":
+        return models_command()
+    if args.command == "rollback":
+        return rollback_command(args.version, args.by)
     return 2
 
 

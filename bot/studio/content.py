@@ -5,6 +5,7 @@ Read from the content root on every call: an edit or a new article shows at once
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List
 
@@ -52,10 +53,29 @@ def missing_descriptions(intents: List[str], descriptions: Dict[str, Dict[str, s
 
 
 def article_titles(root: Path) -> Dict[str, Dict[str, str]]:
-    """``{lang: {article id: title}}`` from the front matter of ``root/data/kb``."""
+    """``{lang: {article id: title}}`` from the front matter of ``root/data/kb``.
+
+    Parsed again only when an article file changed (its size or modification time).
+    """
+    folder = root / "data" / "kb"
+    stamp = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
+                         for p in folder.glob("*/*.md")))
+    return _titles(folder, stamp)
+
+
+@lru_cache(maxsize=4)
+def _titles(folder: Path, stamp: tuple) -> Dict[str, Dict[str, str]]:
     from kb_index.articles import load_articles
 
     titles: Dict[str, Dict[str, str]] = {lang: {} for lang in SUPPORTED_LANGUAGES}
-    for article in load_articles(root / "data" / "kb"):
+    for article in load_articles(folder):
         titles.setdefault(article.lang, {})[article.id] = article.title
     return titles
+
+
+def catalogue_path(root: Path) -> Path:
+    """``shared/kb-catalogue.yml`` beside the content root (or beside the project)."""
+    from bot.settings import PROJECT_ROOT
+
+    beside = root.parent / "shared" / "kb-catalogue.yml"
+    return beside if beside.exists() else PROJECT_ROOT.parent / "shared" / "kb-catalogue.yml"

@@ -74,7 +74,7 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
 
             unit_of_work = composition.unit_of_work
         app.include_router(dev_sign_in_router(unit_of_work, settings.jwt_secret))
-    app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev))
+    # Before the site: its /{lang} pages would take /studio for a language.
     if studio:
         from bot.studio.api import install_studio
 
@@ -83,4 +83,5 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
 
             unit_of_work = composition.unit_of_work
         install_studio(app, settings, unit_of_work)
+    app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev))
     return app

@@ -135,3 +135,16 @@ def test_every_route_needs_a_signed_in_editor(client, method, path):
 def test_the_page_is_served(client):
     response = client.get("/studio")
     assert response.status_code == 200 and "text/html" in response.headers["content-type"]
+
+
+def test_the_web_port_serves_the_studio_before_the_sites_language_pages(tmp_path,
+                                                                        studio_database):
+    from bot.web.app import create_web_app
+
+    settings = Settings(var_dir=tmp_path, jwt_secret=TEST_SECRET, rasa_token="r" * 40,
+                        service_token="s" * 40)
+    web = TestClient(create_web_app(settings, unit_of_work=lambda: UnitOfWork(studio_database)),
+                     follow_redirects=False)
+    for path in ("/studio", "/studio/static/studio.js", "/studio/static/studio-i18n.js"):
+        assert web.get(path).status_code == 200, path
+    assert web.get("/api/studio/me").json()["error"] == "unauthorized"

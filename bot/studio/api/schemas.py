@@ -158,6 +158,9 @@ class ArticleTextIn(BaseModel):
     summary: str = Field("", max_length=2000)
     body: str = Field("", max_length=50_000)
     questions: List[str] = Field(default_factory=list, max_items=200)
+    # This language's tags and URL name; empty: the draft's tags, and the id.
+    tags: List[str] = Field(default_factory=list, max_items=50)
+    slug: str = Field("", max_length=100)
 
 
 class ArticleDraftIn(BaseModel):

@@ -13,6 +13,7 @@ from bot.studio.api.schemas import (
     DraftCheckOut,
     ProblemOut,
 )
+from bot.studio.content import catalogue_path
 
 router = APIRouter(prefix="/api/studio/articles", tags=["studio"])
 
@@ -44,11 +45,20 @@ def check(body: ArticleDraftIn, context: ContextDep, editor: CurrentEditor) -> D
     """What is wrong with a draft, its preview per language, and the catalogue's view."""
     from bot.studio.teaching import check_article_draft
 
-    report = check_article_draft(context.settings.content_root, _draft(body))
+    report = check_article_draft(context.settings.content_root, _draft(body),
+                                 catalogue_path(context.settings.content_root))
+    catalogue = report["catalogue"]
+    if not catalogue["available"]:
+        detail = f"the catalogue ({catalogue['path']}) was not found"
+    elif catalogue["listed"]:
+        detail = f"In the catalogue: {catalogue['title']}. It must state: " + "; ".join(
+            catalogue["covers"])
+    else:
+        detail = "Not in the catalogue: an extra article, not one every language must have."
     return DraftCheckOut(
-        problems=[ProblemOut(**dict(p)) for p in report.problems],
-        preview=dict(report.preview),
-        catalogue=CatalogueOut(**dict(report.catalogue)),
+        problems=[ProblemOut(**p) for p in report["problems"]],
+        preview=dict(report["preview"]),
+        catalogue=CatalogueOut(listed=catalogue["listed"], detail=detail),
     )
 
 
@@ -59,7 +69,8 @@ def create(body: ArticleDraftIn, context: ContextDep, editor: CurrentEditor
     from bot.studio.teaching import EditRefused, create_article
 
     try:
-        results = create_article(context.settings.content_root, _draft(body))
+        results = create_article(context.settings.content_root, _draft(body),
+                                 catalogue_path(context.settings.content_root))
     except EditRefused as error:
         raise refused(error) from error
     return ArticleCreatedOut(files=[r["file"] for r in results])

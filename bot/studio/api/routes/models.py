@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/studio/models", tags=["studio"])
 @router.get("")
 def history(context: ContextDep, editor: CurrentEditor) -> JSONResponse:
     """Every promoted model, newest first, and which one is in service."""
-    from bot.studio.registry import history_for_studio
+    from bot.studio.jobs import history_for_studio
 
     return JSONResponse(history_for_studio(context.settings))
 
@@ -22,7 +22,8 @@ def history(context: ContextDep, editor: CurrentEditor) -> JSONResponse:
 @router.post("/{version}/rollback", response_model=RollbackOut)
 def rollback(version: str, context: ContextDep, editor: CurrentEditor) -> RollbackOut:
     """Serves an earlier model again (and its KB index), without a restart."""
-    from bot.studio.registry import RegistryError, rollback_for_studio
+    from bot.studio.jobs import rollback_for_studio
+    from bot.studio.registry import RegistryError
 
     try:
         rollback_for_studio(context.settings, version, by=editor.id)

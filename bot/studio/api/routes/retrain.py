@@ -6,6 +6,8 @@ developers run in a terminal); it writes its status file, which these routes rea
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
@@ -18,7 +20,7 @@ router = APIRouter(prefix="/api/studio/retrain", tags=["studio"])
 @router.post("", response_model=RetrainStartedOut)
 def start(context: ContextDep, editor: CurrentEditor) -> RetrainStartedOut:
     """Starts a retrain; 409 with the running job's id when one is already running."""
-    from bot.studio.retrain import RetrainBusy, start_background_job
+    from bot.studio.jobs import RetrainBusy, start_background_job
 
     try:
         job_id = start_background_job(context.settings, started_by=editor.id)
@@ -31,20 +33,20 @@ def start(context: ContextDep, editor: CurrentEditor) -> RetrainStartedOut:
 @router.get("/latest")
 def latest(context: ContextDep, editor: CurrentEditor) -> JSONResponse:
     """The newest job's status (``JobStatus``); 404 before the first retrain."""
-    from bot.studio.retrain import latest_job
+    from bot.studio.jobs import latest_job
 
     status = latest_job(context.settings)
     if status is None:
         raise StudioError(404, "no_job", "no retrain yet")
-    return JSONResponse(status.dict())
+    return JSONResponse(json.loads(status.json()))
 
 
 @router.get("/{job_id}")
 def job(job_id: str, context: ContextDep, editor: CurrentEditor) -> JSONResponse:
     """A job's status (``JobStatus``): state, steps, progress, and the report when done."""
-    from bot.studio.retrain import read_job
+    from bot.studio.jobs import read_job
 
     status = read_job(context.settings, job_id)
     if status is None:
         raise StudioError(404, "no_job", f"no retrain {job_id!r}")
-    return JSONResponse(status.dict())
+    return JSONResponse(json.loads(status.json()))
