@@ -13,7 +13,9 @@ from __future__ import annotations
 import heapq
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import (
     Any,
@@ -33,7 +35,7 @@ from typing import (
 
 import numpy as np
 
-from bot import DEFAULT_LANGUAGE
+from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.studio.privacy import mask_personal_data
 from kb_index.embedding import E5_DIMENSIONS, PARSE_KEY, e5_model_id, unpack
 
@@ -60,8 +62,15 @@ ARTICLE_PAYLOAD = '/ask_question{"article_id"'
 # tests/unit/test_studio_inbox.py (8 questions x 5 languages join exactly from 0.20 to
 # 0.25; raw e5 cosine cannot separate them at all).
 GROUP_THRESHOLD = 0.22
-# Fewer vectors than this in a language: centre them on the mean of all vectors.
+# A language with fewer vectors than this in the inbox has no reliable mean of its own:
+# then every language is centred on its mean over the NLU training examples
+# (LANGUAGE_MEANS), and groups need this higher cosine. A batch mean would remove the
+# very topic five messages share: the same question once per language never joined.
 MIN_LANGUAGE_CENTRE = 3
+REFERENCE_THRESHOLD = 0.40
+# Per language, the mean e5 query vector of the training examples (data/nlu/<lang>),
+# with the model id it was computed with; rebuilt by ``write_language_means``.
+LANGUAGE_MEANS = Path(__file__).resolve().parent / "e5_language_means.npz"
 DEFAULT_LIMIT = 2000
 STREAM_BATCH = 1000
 EVENT_TYPES = ("user", "bot", "action", "slot", "session_started")
@@ -403,8 +412,53 @@ def _centred(messages: Sequence[InboxMessage]) -> np.ndarray:
         rows = langs == lang
         if rows.sum() >= MIN_LANGUAGE_CENTRE:
             centred[rows] = vectors[rows] - vectors[rows].mean(axis=0)
-    norms = np.linalg.norm(centred, axis=1, keepdims=True)
-    return np.asarray(centred / np.where(norms > 0, norms, 1.0))
+    return _unit(centred)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0))
+
+
+@lru_cache(maxsize=2)
+def language_means(path: Path = LANGUAGE_MEANS) -> Optional[Dict[str, np.ndarray]]:
+    """The training examples' mean e5 vector per language; None if missing or stale."""
+    try:
+        with np.load(path) as stored:
+            if str(stored["model"]) != e5_model_id():
+                return None
+            return {lang: np.asarray(stored[lang], dtype=np.float64)
+                    for lang in SUPPORTED_LANGUAGES}
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def write_language_means(root: Path, path: Path = LANGUAGE_MEANS) -> None:
+    """Recomputes ``LANGUAGE_MEANS`` from ``root/data/nlu/<lang>`` (loads e5 and Rasa)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from kb_index.embedding import e5_queries
+
+    means = {}
+    for lang in SUPPORTED_LANGUAGES:
+        examples = load_data(str(root / "data" / "nlu" / lang)).training_examples
+        texts = sorted({str(m.get("text")) for m in examples if m.get("text")})
+        means[lang] = e5_queries(texts).astype(np.float64).mean(axis=0)
+    np.savez(path, model=e5_model_id(), **means)
+    language_means.cache_clear()
+
+
+def _centring(messages: Sequence[InboxMessage],
+              threshold: float) -> Tuple[np.ndarray, float]:
+    """The centred unit vectors to cluster, and the threshold that goes with them."""
+    counts = Counter(m.lang for m in messages)
+    reference = language_means()
+    if reference is None or min(counts.values()) >= MIN_LANGUAGE_CENTRE \
+            or any(lang not in reference for lang in counts):
+        return _centred(messages), threshold
+    vectors = np.stack([np.asarray(m.vector, dtype=np.float64) - reference[m.lang]
+                        for m in messages])
+    return _unit(vectors), max(threshold, REFERENCE_THRESHOLD)
 
 
 def _clusters(vectors: np.ndarray, threshold: float) -> List[List[int]]:
@@ -451,8 +505,8 @@ def group_similar(messages: Sequence[InboxMessage],
     titles: List[int] = []
     by_text: Dict[str, int] = {}
     if with_vector:
-        vectors = _centred(with_vector)
-        for cluster in _clusters(vectors, threshold):
+        vectors, cut = _centring(with_vector, threshold)
+        for cluster in _clusters(vectors, cut):
             centre = vectors[cluster].mean(axis=0)
             scores = vectors[cluster] @ centre
             titles.append(int(np.argmax(scores)))

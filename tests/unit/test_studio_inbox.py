@@ -413,3 +413,68 @@ def test_wire_vectors_are_not_sent():
                            vector=np.zeros(384, dtype=np.float32))
     wire = message.to_wire()
     assert "vector" not in wire and type(wire["confidence"]) is float
+
+
+# The same gap asked once in each language (tests/fixtures/studio/loop.yml): a batch
+# mean per language would be the message itself, and the batch's overall mean is the
+# very topic the five share; the training examples' language means keep it.
+ONCE_PER_LANGUAGE = {
+    "ru": "окно встречи всё время открывается не на том мониторе",
+    "nb": "møtevinduet åpner seg alltid på feil skjerm",
+    "fr": "la fenêtre de réunion s'ouvre toujours sur le mauvais écran",
+    "it": "la finestra della riunione si apre sempre sul monitor sbagliato",
+    "en": "the meeting window opens on the wrong monitor every time",
+}
+
+
+def once_each(texts):
+    from kb_index.embedding import e5_queries
+
+    vectors = e5_queries([texts[lang] for lang in LANGUAGES])
+    return [InboxMessage(key=f"m-{lang}", sender_id=f"s-{lang}", lang=lang,
+                         text=texts[lang], intent="ask_question", confidence=1.0,
+                         article_id=None, reasons=("kb_no_hit",), timestamp=T0 + i,
+                         vector=vectors[i]) for i, lang in enumerate(LANGUAGES)]
+
+
+def test_one_question_asked_once_in_each_language_is_one_group():
+    groups = group_similar(once_each(ONCE_PER_LANGUAGE))
+    assert [g.languages for g in groups] == [tuple(sorted(LANGUAGES))]
+
+
+@pytest.mark.parametrize("label", ["reset_password", "dark_mode", "invoice"])
+def test_two_questions_asked_once_in_each_language_stay_apart(label):
+    two = {lang: f"{ONCE_PER_LANGUAGE[lang]}" for lang in LANGUAGES}
+    messages = once_each(two) + [
+        InboxMessage(key=f"q-{lang}", sender_id=f"q-{lang}", lang=lang, text=text,
+                     intent="ask_question", confidence=1.0, article_id=None,
+                     reasons=("kb_no_hit",), timestamp=T0 + 10 + i, vector=vector)
+        for i, (lang, text, vector) in enumerate(zip(
+            LANGUAGES, SAME_QUESTION[label], _e5(SAME_QUESTION[label]), strict=True))]
+    groups = group_similar(messages)
+    # Never mixed; the monitor question stays whole (a short question may split).
+    assert all(len({m.key[0] for m in g.messages}) == 1 for g in groups)
+    assert sum(1 for g in groups if g.messages[0].key[0] == "m") == 1
+
+
+def _e5(texts):
+    from kb_index.embedding import e5_queries
+
+    return e5_queries(texts)
+
+
+def test_without_the_language_means_the_batch_is_centred_on_itself(monkeypatch):
+    from bot.studio import inbox
+
+    monkeypatch.setattr(inbox, "language_means", lambda: None)
+    # The fallback's known weakness: five lone messages of one topic do not join.
+    assert len(group_similar(once_each(ONCE_PER_LANGUAGE))) > 1
+
+
+def test_the_language_means_belong_to_the_shipped_e5_model():
+    from bot.studio.inbox import language_means
+
+    means = language_means()
+    assert means is not None, "rebuild with bot.studio.inbox.write_language_means"
+    assert sorted(means) == sorted(LANGUAGES)
+    assert all(vector.shape == (384,) for vector in means.values())
