@@ -156,7 +156,8 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     studio = Studio(browser, studio_product)
     studio.sign_in(*EDITOR)
     group = studio.group_with(GAP[FIRST])
-    group.get_by_test_id("inbox-group-toggle").click()
+    if group.get_by_test_id("inbox-group-toggle").get_attribute("aria-expanded") != "true":
+        group.get_by_test_id("inbox-group-toggle").click()
     messages = group.get_by_test_id("inbox-message")
     langs = {messages.nth(i).get_attribute("data-lang") for i in range(messages.count())}
     assert langs == set(SUPPORTED_LANGUAGES), studio.page.inner_text("main")
@@ -179,8 +180,10 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     studio.page.wait_for_timeout(1500)  # the checks run as the editor types
     assert studio.by("article-problem").count() == 0, studio.by("article-problems").inner_text()
     studio.shot("new-article")
-    studio.by("article-create").click()
-    studio.by("note").filter(has_text="dual-monitors").wait_for(timeout=30_000)
+    with studio.page.expect_response(lambda r: r.url.endswith("/api/studio/articles"),
+                                     timeout=60_000) as created:
+        studio.by("article-create").click()
+    assert created.value.status == 200, created.value.text()
     for lang in SUPPORTED_LANGUAGES:
         assert (content / "data" / "kb" / lang / "dual-monitors.md").is_file()
     assert GAP[FIRST] in (content / "data" / "kb" / FIRST / "dual-monitors.md").read_text(
@@ -191,13 +194,17 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
         if lang == FIRST:
             continue
         group = studio.group_with(GAP[lang])
-        if not group.get_by_test_id("inbox-message").count():
-            group.get_by_test_id("inbox-group-toggle").click()
+        toggle = group.get_by_test_id("inbox-group-toggle")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
         message = group.locator(f"[data-testid=inbox-message][data-lang={lang}]")
         message.get_by_test_id("action-question").click()
         studio.by("article-select").select_option(ARTICLE["id"])
-        studio.by("question-submit").click()
-        studio.by("note").filter(has_text=f"data/kb/{lang}/").wait_for(timeout=30_000)
+        with studio.page.expect_response(lambda r: "/api/studio/teach/question" in r.url,
+                                         timeout=60_000) as answer:
+            studio.by("question-submit").click()
+        assert answer.value.status == 200, answer.value.text()
+        studio.by("note").filter(has_text=f"data/kb/{lang}/dual-monitors.md").wait_for()
         assert GAP[lang] in (content / "data" / "kb" / lang / "dual-monitors.md").read_text(
             encoding="utf-8")
     studio.shot("inbox-taught")

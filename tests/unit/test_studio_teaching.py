@@ -35,8 +35,7 @@ COPIED = ["data/nlu", "data/kb", "data/kb_eval", "domain", "tests/nlu_holdout",
           "tests/fixtures/blind3", "tests/fixtures/blind4"]
 
 
-@pytest.fixture()
-def project(tmp_path: Path) -> Path:
+def copy_project(tmp_path: Path) -> Path:
     """A copy of the data folders (and the shared catalogue beside it)."""
     root = tmp_path / "main"
     for folder in COPIED:
@@ -46,6 +45,18 @@ def project(tmp_path: Path) -> Path:
         "support:\n  - id: phone-support\n    title: Phone support numbers\n"
         "    covers: [numbers for each country]\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A fresh copy for a test that edits."""
+    return copy_project(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def untouched(tmp_path_factory) -> Path:
+    """One copy shared by the refusal tests: each checks it wrote nothing."""
+    return copy_project(tmp_path_factory.mktemp("refusals"))
 
 
 def snapshot(root: Path) -> Dict[str, str]:
@@ -180,14 +191,14 @@ def example_refusals(lang):
     ("case", "lang", "intent", "text", "field", "message"),
     [row for lang in LANGUAGES for row in example_refusals(lang)],
     ids=[f"{lang}-{row[0]}" for lang in LANGUAGES for row in example_refusals(lang)])
-def test_bad_examples_are_refused_and_nothing_is_written(project, case, lang, intent, text,
+def test_bad_examples_are_refused_and_nothing_is_written(untouched, case, lang, intent, text,
                                                          field, message):
-    before = snapshot(project)
+    before = snapshot(untouched)
 
-    problems = refusal(lambda: add_training_example(project, lang, intent, text))
+    problems = refusal(lambda: add_training_example(untouched, lang, intent, text))
 
     assert any(p["field"] == field and message in p["message"] for p in problems), problems
-    assert snapshot(project) == before
+    assert snapshot(untouched) == before
 
 
 # --------------------------------------------------------------------------- article questions
@@ -256,14 +267,14 @@ def question_refusals(lang):
     ("case", "lang", "article_id", "question", "field", "message"),
     [row for lang in LANGUAGES for row in question_refusals(lang)],
     ids=[f"{lang}-{row[0]}" for lang in LANGUAGES for row in question_refusals(lang)])
-def test_bad_questions_are_refused_and_nothing_is_written(project, case, lang, article_id,
+def test_bad_questions_are_refused_and_nothing_is_written(untouched, case, lang, article_id,
                                                           question, field, message):
-    before = snapshot(project)
+    before = snapshot(untouched)
 
-    problems = refusal(lambda: add_article_question(project, lang, article_id, question))
+    problems = refusal(lambda: add_article_question(untouched, lang, article_id, question))
 
     assert any(p["field"] == field and message in p["message"] for p in problems), problems
-    assert snapshot(project) == before
+    assert snapshot(untouched) == before
 
 
 # --------------------------------------------------------------------------- new articles
