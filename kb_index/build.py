@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -10,7 +11,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from kb_index.answer_model import NO_ARTICLE, AnswerModel, load_no_article_quest
 from kb_index.articles import LANGUAGES, Article, load_articles
 from kb_index.embedding import e5_model_id, e5_passages, e5_queries
 from kb_index.normalize import normalize
+from kb_index.vector_cache import cache_directory, cached_e5_passages, cached_e5_queries
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
@@ -96,6 +98,7 @@ def build_index(
     embedding_model: str = "",
     embed_queries: Optional[Embedder] = None,
     no_article: Path = DEFAULT_NO_ARTICLE,
+    e5_cache: Union[bool, Path] = True,
 ) -> BuildReport:
     """Loads, validates and indexes every article, then writes the index atomically.
 
@@ -110,6 +113,9 @@ def build_index(
             defaults to ``e5_queries`` when ``embed`` is ``e5_passages``. No answer model
             is trained without one.
         no_article: folder of ``<lang>.txt`` questions no article answers.
+        e5_cache: the vector cache for the e5 embedders (``kb_index.vector_cache``): True
+            for ``cache_directory()`` (``HELPBOT_E5_CACHE``), a directory, or False.
+            Other embedders are never cached. The vectors are the same either way.
     """
     started = time.perf_counter()
     if articles is None:
@@ -143,9 +149,17 @@ def build_index(
         for lang, fields in field_lengths.items()
     }
     doc_counts = Counter(doc["lang"] for doc in docs)
-    vectors = embed(passages) if embed is not None and passages else None
+    cache = e5_cache if isinstance(e5_cache, Path) else (
+        cache_directory() if e5_cache else None)
     if embed_queries is None and embed is e5_passages:
         embed_queries = e5_queries
+    if embed_queries is e5_queries:
+        # An editor's retrain re-embeds only the questions that changed.
+        embed_queries = functools.partial(cached_e5_queries, directory=cache)
+    embed_passages = embed
+    if embed is e5_passages:
+        embed_passages = functools.partial(cached_e5_passages, directory=cache)
+    vectors = embed_passages(passages) if embed_passages is not None and passages else None
     model = None
     if embed_queries is not None and vectors is not None:
         texts, labels = answer_model_examples(
