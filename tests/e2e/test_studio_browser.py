@@ -222,6 +222,7 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     studio.shot("retrain-report")
     assert state.get_attribute("data-state") == "promoted", studio.page.inner_text("main")
     assert studio.by("report-table").count() == 4
+    assert "undefined" not in studio.by("report").inner_text()
     assert studio.by("report-chart").count() == 4
     print(f"\nretrain from the button to the promoted model: {loop_seconds:.0f} s")
     assert sha256(served) != served_before

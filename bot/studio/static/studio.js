@@ -1291,9 +1291,14 @@
     const box = $("report");
     if (!report) { box.hidden = true; return; }
     box.hidden = false;
-    $("report-summary").textContent = report.in_service
-      ? t("report_compare", { candidate: report.candidate, current: report.in_service })
-      : t("report_first", { candidate: report.candidate });
+    // Before the first promotion the model in service was trained outside the studio:
+    // it has no version, but it was measured (the rows' "before").
+    const candidate = report.candidate_version || report.candidate_model || "";
+    const measured = (report.rows || []).some((row) => row.before !== null && row.before !== undefined);
+    const current = report.in_service_version || (measured ? t("report_unversioned") : "");
+    $("report-summary").textContent = current
+      ? t("report_compare", { candidate, current })
+      : t("report_first", { candidate });
     const reasons = report.reasons || [];
     $("report-reasons").replaceChildren(...(reasons.length
       ? reasons.map((reason) => el("li", { lang: "en" }, reason))
