@@ -115,6 +115,7 @@ def product_services(settings: Settings) -> List[Service]:
         urls={
             "help center with the chat widget": f"{settings.web_url}/",
             "agent console (demo agents: data/demo/agents.yml)": f"{settings.web_url}/console",
+            "editors' studio (demo editors: data/demo/editors.yml)": f"{settings.web_url}/studio",
             "live-agent API (service token or agent login)": f"{settings.web_url}/api/tickets",
         },
     )
