@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -255,6 +256,38 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     assert studio.errors == [] and all(w.errors == [] for w in widgets.values())
     for widget in [keeper, *widgets.values()]:
         widget.close()
+    studio.close()
+
+
+NAV_INBOX = {"en": "Inbox", "fr": "À traiter", "it": "Da rivedere", "nb": "Til gjennomgang",
+             "ru": "Входящие"}
+
+
+@pytest.mark.parametrize(("editor", "lang"), [
+    ("olga", "ru"), ("ingrid", "nb"), ("chloe", "fr"), ("giulia", "it"), ("emma", "en")])
+def test_each_editor_gets_the_studio_in_their_language_and_by_keyboard(
+        browser, studio_product, editor, lang):  # noqa: F811
+    studio = Studio(browser, studio_product)
+    page = studio.page
+    page.goto(f"{studio_product.web_url}/studio")
+    # Signing in with the keyboard alone: type, Tab, type, Enter.
+    studio.by("signin-editor-id").focus()
+    page.keyboard.type(editor)
+    page.keyboard.press("Tab")
+    page.keyboard.type(f"{editor}-demo-password")
+    page.keyboard.press("Enter")
+    studio.by("me-name").wait_for()
+    assert page.evaluate("document.documentElement.lang") == lang
+    assert studio.by("nav-inbox").inner_text().strip() == NAV_INBOX[lang]
+    # No label is missing: a missing one would show its key (e.g. "nav_inbox").
+    for screen in ("nav-inbox", "nav-article", "nav-retrain", "nav-history"):
+        studio.by(screen).focus()
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        texts = page.locator("main :is(h1, h2, h3, label, button, th, legend)").all_inner_texts()
+        assert not [t for t in texts if re.fullmatch(r"[a-z]+(_[a-z]+)+", t.strip())], texts
+    studio.shot(f"signed-in-{lang}")
+    assert studio.errors == []
     studio.close()
 
 
