@@ -187,6 +187,11 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     assert created.value.status == 200, created.value.text()
     for lang in SUPPORTED_LANGUAGES:
         assert (content / "data" / "kb" / lang / "dual-monitors.md").is_file()
+    # The message the article was started from has left the inbox; the other four wait.
+    group = studio.group_with(GAP["en"])
+    messages = group.get_by_test_id("inbox-message")
+    assert FIRST not in {messages.nth(i).get_attribute("data-lang")
+                         for i in range(messages.count())}
     assert GAP[FIRST] in (content / "data" / "kb" / FIRST / "dual-monitors.md").read_text(
         encoding="utf-8")
 

@@ -170,6 +170,8 @@ class ArticleDraftIn(BaseModel):
     tags: List[str] = Field(default_factory=list, max_items=50)
     related: List[str] = Field(default_factory=list, max_items=20)
     languages: Dict[str, ArticleTextIn] = Field(default_factory=dict)
+    # The inbox messages the article answers: marked taught when it is created.
+    message_keys: List[str] = Field(default_factory=list, max_items=100)
 
 
 class CatalogueOut(BaseModel):

@@ -924,7 +924,7 @@
 
   function readRaw() {
     const raw = { id: $("article-id").value, tags: $("article-tags").value, related: $("article-related").value,
-      languages: {}, activeLang: state.activeLang };
+      languages: {}, activeLang: state.activeLang, messages: state.articleMessages || [] };
     for (const lang of LANGS) {
       raw.languages[lang] = {};
       for (const name of ARTICLE_FIELDS) raw.languages[lang][name] = $(`article-${name}-${lang}`).value;
@@ -940,7 +940,12 @@
       languages[lang] = { title: fields.title.trim(), summary: fields.summary.trim(), body: fields.body,
         questions: splitLines(fields.questions) };
     }
-    return { id: raw.id.trim(), tags: splitList(raw.tags), related: splitList(raw.related), languages };
+    // The inbox messages the article was started from, while their text is still a question:
+    // the server marks them taught when the article is created.
+    const messageKeys = (raw.messages || []).filter((m) => languages[m.lang]
+      && languages[m.lang].questions.includes(m.text)).map((m) => m.key);
+    return { id: raw.id.trim(), tags: splitList(raw.tags), related: splitList(raw.related), languages,
+      message_keys: messageKeys };
   }
 
   function draftIsEmpty() {
@@ -968,6 +973,7 @@
       }
     }
     if (LANGS.includes(raw.activeLang)) state.activeLang = raw.activeLang;
+    state.articleMessages = Array.isArray(raw.messages) ? raw.messages : [];
   }
 
   function onArticleInput() {
@@ -1123,6 +1129,8 @@
     const lines = splitLines(questions.value);
     const text = (message.text || "").trim();
     if (text && !lines.includes(text)) questions.value = questions.value.trim() ? `${questions.value.replace(/\s+$/, "")}\n${text}` : text;
+    state.articleMessages = (state.articleMessages || []).filter((m) => m.key !== message.key)
+      .concat(text ? [{ key: message.key, lang, text }] : []);
     selectArticleLang(lang);
     saveDraft();
     note(t("article_prefilled", { lang: langName(lang) }));
@@ -1136,6 +1144,7 @@
       confirm: t("clear_draft"), danger: true }, async () => {
       for (const input of $("article-form").querySelectorAll("input, textarea")) input.value = "";
       store.remove(KEY_DRAFT);
+      state.articleMessages = [];
       state.check = null;
       renderProblems();
       note(t("draft_cleared"));
@@ -1155,6 +1164,7 @@
     try {
       const result = await api("/api/studio/articles", { method: "POST", body: readDraft() });
       store.remove(KEY_DRAFT);
+      state.articleMessages = [];
       for (const input of $("article-form").querySelectorAll("input, textarea")) input.value = "";
       state.check = null;
       renderProblems();

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from bot.studio.api.deps import ContextDep, CurrentEditor, StudioError
+from bot.studio.api.routes.inbox import MAX_KEY_LENGTH
 from bot.studio.api.routes.teach import refused
 from bot.studio.api.schemas import (
     ArticleCreatedOut,
@@ -24,7 +25,7 @@ def _draft(body: ArticleDraftIn):  # -> bot.studio.teaching.ArticleDraft
     from bot.studio.teaching import ArticleDraft
 
     try:
-        return ArticleDraft.parse_obj(body.dict())
+        return ArticleDraft.parse_obj(body.dict(exclude={"message_keys"}))
     except ValidationError as error:
         problems = [ProblemOut(field=".".join(str(p) for p in e["loc"]), message=e["msg"])
                     for e in error.errors()]
@@ -73,4 +74,9 @@ def create(body: ArticleDraftIn, context: ContextDep, editor: CurrentEditor
                                  catalogue_path(context.settings.content_root))
     except EditRefused as error:
         raise refused(error) from error
+    with context.unit_of_work() as uow:
+        for key in body.message_keys:
+            if key.strip() and len(key) <= MAX_KEY_LENGTH:
+                uow.editors.decide(key, "taught", f"new article {body.id}", editor.id,
+                                   context.clock())
     return ArticleCreatedOut(files=[r["file"] for r in results])
