@@ -205,7 +205,9 @@ def _clean_text(text: str, field: str, lang: Optional[str],
     Returns:
         ``(cleaned text, problems)``; ``what`` names the text in messages ("sentence").
     """
-    cleaned = " ".join(text.split())
+    # Invisible format characters (zero-width spaces, byte-order and direction marks)
+    # come with copy and paste; a text of nothing else is empty.
+    cleaned = " ".join("".join(c for c in text if unicodedata.category(c) != "Cf").split())
     if not cleaned:
         return cleaned, [_problem(field, lang, f"The {what} is empty. Type the {what} first.")]
     problems = []

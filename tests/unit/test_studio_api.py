@@ -18,7 +18,7 @@ from bot.storage.unit_of_work import UnitOfWork
 from bot.studio.api import install_studio
 from bot.studio.api.deps import SESSION_COOKIE
 from bot.studio.editors import load_demo_editors, seed_editors
-from tests.conftest import TEST_SECRET
+from tests.conftest import PROJECT_ROOT, TEST_SECRET
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=timezone.utc)
 DEMO = {editor.interface_language: editor for editor in load_demo_editors()}
@@ -148,3 +148,88 @@ def test_the_web_port_serves_the_studio_before_the_sites_language_pages(tmp_path
     for path in ("/studio", "/studio/static/studio.js", "/studio/static/studio-i18n.js"):
         assert web.get(path).status_code == 200, path
     assert web.get("/api/studio/me").json()["error"] == "unauthorized"
+
+
+# -- teaching through the API (the files are a copy of the project's) -------------------
+
+LOOP = __import__("yaml").safe_load(
+    (PROJECT_ROOT / "tests" / "fixtures" / "studio" / "loop.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def content_root(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("content") / "main"
+    for part in ("domain", "data", "tests/nlu_holdout", "tests/fixtures"):
+        shutil.copytree(PROJECT_ROOT / part, root / part)
+    return root
+
+
+@pytest.fixture()
+def editor_client(tmp_path, studio_database, clock, content_root):
+    from bot.studio.api.deps import StudioContext
+
+    app = FastAPI()
+    settings = Settings(var_dir=tmp_path, jwt_secret=TEST_SECRET, rasa_token="r" * 40,
+                        service_token="s" * 40, content_root=content_root,
+                        tracker_store_url=f"sqlite:///{tmp_path / 'none.db'}")
+    install_studio(app, settings, lambda: UnitOfWork(studio_database))
+    app.state.studio = StudioContext(settings, app.state.studio.unit_of_work, clock)
+    client = TestClient(app)
+    editor = DEMO["en"]
+    client.post("/api/studio/login", json={"editor_id": editor.id, "password": editor.password})
+    return client
+
+
+def decided(factory):
+    with UnitOfWork(factory) as uow:
+        return uow.editors.decided_keys()
+
+
+@pytest.mark.parametrize(("lang", "text"), sorted(LOOP["gap"].items()))
+def test_teaching_an_intent_writes_the_file_and_marks_the_message(
+        editor_client, studio_database, content_root, lang, text):
+    key = f"conversation-{lang}@1.000000"
+    response = editor_client.post("/api/studio/teach/intent", json={
+        "message_key": key, "lang": lang, "text": text, "intent": "ask_question"})
+    assert response.status_code == 200, response.text
+    assert response.json()["file"].startswith(f"data/nlu/{lang}/")
+    assert text in (content_root / response.json()["file"]).read_text(encoding="utf-8")
+    assert key in decided(studio_database)
+    again = editor_client.post("/api/studio/teach/intent", json={
+        "lang": lang, "text": text, "intent": "greet"})
+    assert again.status_code == 422 and again.json()["error"] == "invalid_edit"
+    assert again.json()["problems"][0]["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"lang": "de", "text": "hallo", "intent": "greet"},
+    {"lang": "en", "text": "", "intent": "greet"},
+    {"lang": "en", "text": "\u200b\u200b", "intent": "greet"},
+    {"lang": "en", "text": "x" * 5000, "intent": "greet"},
+    {"lang": "en", "text": "hello there friend", "intent": "no_such_intent"},
+])
+def test_a_bad_teaching_request_is_refused_with_a_reason(editor_client, body):
+    response = editor_client.post("/api/studio/teach/intent", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] in ("invalid_request", "invalid_edit")
+
+
+def test_a_new_article_is_checked_created_in_five_languages_and_marks_its_messages(
+        editor_client, studio_database, content_root):
+    article = dict(LOOP["article"], id="dual-monitors-api")
+    checked = editor_client.post("/api/studio/articles/check", json=article)
+    assert checked.status_code == 200 and checked.json()["problems"] == []
+    assert sorted(checked.json()["preview"]) == ["en", "fr", "it", "nb", "ru"]
+    missing_nb = dict(article, languages={k: v for k, v in article["languages"].items()
+                                          if k != "nb"})
+    refused = editor_client.post("/api/studio/articles", json=missing_nb)
+    assert refused.status_code == 422
+    assert any(p["lang"] == "nb" for p in refused.json()["problems"])
+    assert not (content_root / "data" / "kb" / "en" / "dual-monitors-api.md").exists()
+    created = editor_client.post("/api/studio/articles",
+                                 json=dict(article, message_keys=["m1@2.000000"]))
+    assert created.status_code == 200, created.text
+    assert len(created.json()["files"]) == 5
+    assert "m1@2.000000" in decided(studio_database)
