@@ -130,6 +130,24 @@ def _mask_names(text: str) -> str:
     return text
 
 
+def phone_numbers(text: str) -> List[str]:
+    """The phone numbers ``mask_personal_data`` masks, as digits (``+`` for ``+``/``00``).
+
+    Used to compare the numbers an article gives in each language.
+    """
+    found = []
+    for match in _PHONE.finditer(text):
+        if _mask_phone(match) != PHONE_MASK:
+            continue
+        raw = match.group(0)
+        digits = re.sub(r"\D", "", raw)
+        if raw.startswith("00"):
+            found.append("+" + digits[2:])
+        else:
+            found.append(("+" if raw.startswith("+") else "") + digits)
+    return found
+
+
 def mask_personal_data(text: str) -> str:
     """Masks e-mails, card-like numbers, phone numbers and introduced names.
 

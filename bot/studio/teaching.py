@@ -45,6 +45,7 @@ from typing import (
 import yaml
 from pydantic import BaseModel, Field
 
+from bot.studio.privacy import phone_numbers
 from kb_index.articles import (
     FRONT_MATTER,
     ID_PATTERN,
@@ -787,7 +788,11 @@ def parity_facts(text: str, lang: str) -> ParityFacts:
     for match in pattern.finditer(plain) if pattern else ():
         unit = next(name for name, value in match.groupdict().items() if value)
         durations.add(f"{int(match.group(1))} {unit}")
-    return ParityFacts(phones=sorted(set(PHONE.findall(plain))), emails=sorted(emails),
+    # The articles' dotted style ("+1.888.799.9666") and every other way of writing a
+    # number ("+39 02 1234 5678"), compared as digits.
+    phones = {("+" if p.startswith("+") else "") + re.sub(r"\D", "", p)
+              for p in PHONE.findall(plain)} | set(phone_numbers(plain))
+    return ParityFacts(phones=sorted(phones), emails=sorted(emails),
                        urls=sorted(urls), priorities=sorted(set(PRIORITY.findall(plain))),
                        durations=sorted(durations))
 

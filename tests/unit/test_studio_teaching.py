@@ -393,7 +393,7 @@ def draft_problems(lang):
         ("blind question", with_text(draft, lang, questions=questions + [SAMPLES[lang][5]]),
          "questions[5]", "would hide"),
         ("phone differs", with_text(draft, lang, body=body.replace("12.345", "12.346")),
-         "parity", "missing +47.800.12.345; has +47.800.12.346 instead"),
+         "parity", "missing +4780012345; has +4780012346 instead"),
         ("hours differ", with_text(draft, lang, summary=summary.replace(" 4 ", " 5 "),
                                    body=body.replace(" 4 ", " 5 ")), "parity", "missing 4 h"),
         ("priority differs", with_text(draft, lang, summary=summary.replace("P2", "P3"),
@@ -474,10 +474,43 @@ def test_parity_reports_the_language_that_differs():
     problems = parity_problems(texts)
 
     assert [(p["lang"], p["field"]) for p in problems] == [("fr", "parity")]
-    assert "+47.800.12.399" in problems[0]["message"]
+    assert "+4780012399" in problems[0]["message"]
 
 
 def test_the_word_pattern_is_the_language_detectors():
     source = (PROJECT_ROOT / "bot" / "nlu" / "components" / "language_detector.py").read_text(
         encoding="utf-8")
     assert f"WORD_PATTERN = re.compile(r\"{teaching.WORD_PATTERN.pattern}\"" in source
+
+
+# A phone number written the way people write it, in every language but one.
+PHONE_TEXTS = {
+    "ru": "Звоните по номеру {phone} в будни.",
+    "nb": "Ring {phone} på hverdager.",
+    "fr": "Appelez le {phone} en semaine.",
+    "it": "Chiama il numero {phone} nei giorni feriali.",
+    "en": "Call {phone} on weekdays.",
+}
+SAME, OTHER = "+33 1 23 45 67 89", "+39 02 1234 5678"
+
+
+@pytest.mark.parametrize("odd", LANGUAGES)
+@pytest.mark.parametrize(("same", "other"), [
+    (SAME, OTHER),
+    ("+33 (0)1 23-45-67-89", "0039 02 1234 5678"),
+    ("+1.888.799.9666", "+1 888 799 9667"),
+    ("22 33 44 55", "22 33 44 56"),
+])
+def test_a_phone_number_that_differs_in_one_language_is_reported(odd, same, other):
+    texts = {lang: text.format(phone=other if lang == odd else same)
+             for lang, text in PHONE_TEXTS.items()}
+    problems = parity_problems(texts)
+    assert [(p["field"], p["lang"]) for p in problems] == [("parity", odd)], problems
+    assert "phone numbers" in problems[0]["message"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_same_number_written_differently_is_the_same(lang):
+    texts = {code: text.format(phone="+33 1 23 45 67 89") for code, text in PHONE_TEXTS.items()}
+    texts[lang] = PHONE_TEXTS[lang].format(phone="0033 1 23 45 67 89")
+    assert parity_problems(texts) == []
