@@ -27,11 +27,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import get_settings
 
 INTENT_MESSAGE_PREFIX = "/"  # rasa.shared.constants.INTENT_MESSAGE_PREFIX
 OFFER_TURNS = 3
-KB_ARTICLES = PROJECT_ROOT / "data" / "kb"
 KB_LANGUAGES = ("ru", "nb", "fr", "it", "en")
 
 # Buttons without entities: help options, yes/no, the search button, 👍/👎.
@@ -103,14 +102,17 @@ def is_payload(text: str) -> bool:
     return parse_payload(text) is not None
 
 
-def article_exists(article_id: str, root: Path = KB_ARTICLES) -> bool:
+def article_exists(article_id: str, root: Optional[Path] = None) -> bool:
     """Whether ``<root>/<lang>/<article_id>.md`` exists in some language.
 
-    The id is checked against the article id pattern first, so no path can escape
-    ``root`` ("../../etc" is simply not an id).
+    ``root`` defaults to the content root's ``data/kb`` (where the studio writes new
+    articles). The id is checked against the article id pattern first, so no path can
+    escape ``root`` ("../../etc" is simply not an id).
     """
     if len(article_id) > MAX_ARTICLE_ID_CHARS or not ARTICLE_ID.fullmatch(article_id):
         return False
+    if root is None:
+        root = get_settings().content_root / "data" / "kb"
     return any((root / lang / f"{article_id}.md").is_file() for lang in KB_LANGUAGES)
 
 

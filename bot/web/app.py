@@ -13,20 +13,29 @@ from typing import Any, Callable, List, Optional
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import Settings, get_settings
 from bot.web.dev_sign_in import dev_sign_in_router
 from bot.web.site import Catalogue, Search, site_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-KB_ARTICLES = PROJECT_ROOT / "data" / "kb"
 
 
-@lru_cache(maxsize=1)
 def kb_catalogue() -> Catalogue:
-    """The KB articles from ``data/kb``, loaded on first use."""
+    """The KB articles of the content root's ``data/kb``, read again when a file changes.
+
+    An article an editor creates in the studio has its page at once.
+    """
+    folder = get_settings().content_root / "data" / "kb"
+    stamp = tuple(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                         for path in folder.glob("*/*.md")))
+    return _catalogue(folder, stamp)
+
+
+@lru_cache(maxsize=2)
+def _catalogue(folder: Path, stamp: tuple) -> Catalogue:
     from kb_index.articles import load_articles
 
-    return Catalogue.of(load_articles(KB_ARTICLES))
+    return Catalogue.of(load_articles(folder))
 
 
 def lexical_search(query: str, lang: str) -> List[Any]:

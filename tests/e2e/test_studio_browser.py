@@ -238,6 +238,12 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
         ask(widget, GAP[lang])
         card = widget.page.locator(".hb-kb").last
         assert card.get_attribute("data-article-id") == ARTICLE["id"], (lang, widget.log_text())
+        # The new article has its page in the help center.
+        href = card.locator(".hb-card-title a").get_attribute("href")
+        page = requests.get(requests.compat.urljoin(studio_product.web_url + "/", href),
+                            timeout=30)
+        assert page.status_code == 200, (lang, href)
+        assert ARTICLE["languages"][lang]["title"] in page.text
         widget.shot("answered-after-retrain")
 
     # 7. The conversation open during the promotion goes on, and kept its history.
