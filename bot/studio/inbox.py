@@ -313,10 +313,22 @@ def _turns(events: Iterable[Mapping[str, Any]]) -> List[_Turn]:
     return turns
 
 
+# What a button the user pressed is shown as in the context; other payloads ("/intent"
+# or an article's button) as the button's intent without its JSON.
+PAYLOAD_LABELS = {"/kb_helpful": "👍", "/kb_not_helpful": "👎"}
+
+
+def _shown(text: str) -> str:
+    if not is_payload(text):
+        return mask_personal_data(text)
+    name = text.split("{", 1)[0]
+    return PAYLOAD_LABELS.get(name, f"[{name.lstrip('/')}]")
+
+
 def _context(turns: Sequence[_Turn], index: int) -> Tuple[ContextLine, ...]:
     lines: List[ContextLine] = []
     for i in range(max(0, index - CONTEXT_TURNS), min(len(turns), index + CONTEXT_TURNS + 1)):
-        lines.append(ContextLine("user", mask_personal_data(turns[i].text), i == index))
+        lines.append(ContextLine("user", _shown(turns[i].text), i == index))
         lines.extend(ContextLine("bot", mask_personal_data(t)) for t in turns[i].bot_texts)
     return tuple(lines)
 

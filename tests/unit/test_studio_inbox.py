@@ -478,3 +478,12 @@ def test_the_language_means_belong_to_the_shipped_e5_model():
     assert means is not None, "rebuild with bot.studio.inbox.write_language_means"
     assert sorted(means) == sorted(LANGUAGES)
     assert all(vector.shape == (384,) for vector in means.values())
+
+
+def test_a_button_in_the_context_is_shown_as_the_button_not_its_payload(tmp_path):
+    from bot.studio.inbox import load_misses
+
+    misses = load_misses(tracker_store(tmp_path / "conversations.db"), recorded_votes(), set())
+    shown = [line.text for m in misses for line in m.context]
+    assert "👎" in shown
+    assert not [text for text in shown if text.startswith("/")], shown

@@ -878,10 +878,11 @@
       };
       const panel = el("div", { role: "tabpanel", id: `panel-${lang}`, "aria-labelledby": `tab-${lang}`,
         class: "lang-panel", hidden: true, testid: `article-panel-${lang}` },
-      field("title", el("input", { autocomplete: "off" })),
-      field("summary", el("textarea", { rows: "2" }), "summary_hint"),
-      field("body", el("textarea", { rows: "10", class: "body" }), "body_hint"),
-      field("questions", el("textarea", { rows: "5" }), "questions_hint"),
+      // The server's limits (bot/studio/api/schemas.py), so nothing longer can be typed.
+      field("title", el("input", { autocomplete: "off", maxlength: "300" })),
+      field("summary", el("textarea", { rows: "2", maxlength: "2000" }), "summary_hint"),
+      field("body", el("textarea", { rows: "10", class: "body", maxlength: "50000" }), "body_hint"),
+      field("questions", el("textarea", { rows: "5", maxlength: "20000" }), "questions_hint"),
       el("span", { class: "field-error", "data-field": "*", "data-lang": lang }));
       panels.append(panel);
     }
@@ -1278,7 +1279,8 @@
         el("span", { "aria-hidden": "true" }, { done: "✓ ", failed: "✗ ", running: "⟳ ", skipped: "– ", pending: "○ " }[step.state] || ""),
         `${t(`step_${step.name}`)}: ${t(`stepstate_${step.state}`)}${seconds}`);
     }));
-    renderReport(job.report);
+    // A running job has no report yet: its empty one would read "no model to compare".
+    renderReport(job.state === "running" ? null : job.report);
   }
 
   function isFraction(rows) {
