@@ -302,6 +302,34 @@ def test_each_editor_gets_the_studio_in_their_language_and_by_keyboard(
     studio.close()
 
 
+def test_what_an_editor_typed_survives_the_end_of_the_session(browser, studio_product):  # noqa: F811
+    text = "il mio pappagallo preme i tasti durante le riunioni"
+    reply = requests.post(f"{studio_product.rasa_url}/webhooks/helpcenter/webhook",
+                          json={"sender": "studio-session-end", "message": text}, timeout=60)
+    assert reply.ok, reply.text
+    studio = Studio(browser, studio_product)
+    studio.sign_in("giulia", "giulia-demo-password")
+    group = studio.group_with(text)
+    if group.get_by_test_id("inbox-group-toggle").get_attribute("aria-expanded") != "true":
+        group.get_by_test_id("inbox-group-toggle").click()
+    group.locator("[data-testid=inbox-message][data-lang=it]").get_by_test_id(
+        "action-question").click()
+    studio.by("article-select").select_option("audio-not-working")
+    studio.by("question-text").fill("il pappagallo mi toglie il muto dalla tastiera")
+    studio.context.clear_cookies()  # the session ends (signed out elsewhere, or expired)
+    studio.by("question-submit").click()
+    studio.by("signin-password").wait_for()
+    studio.by("signin-editor-id").fill("giulia")
+    studio.by("signin-password").fill("giulia-demo-password")
+    studio.by("signin-password").press("Enter")
+    studio.by("question-text").wait_for()
+    assert studio.by("question-text").input_value() == \
+        "il pappagallo mi toglie il muto dalla tastiera"
+    assert studio.by("article-select").input_value() == "audio-not-working"
+    studio.shot("dialog-after-sign-in")
+    studio.close()
+
+
 def test_a_candidate_without_one_languages_training_data_is_refused(studio_product, content):
     """`python -m bot retrain` on data without the Italian examples: exit 3, nothing served."""
     served = content / "models" / "helpbot.tar.gz"

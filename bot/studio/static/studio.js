@@ -226,9 +226,12 @@
 
   function sessionEnded() {
     if (!state.me) return;
+    state.signedOutEditor = state.me.id;
     state.me = null;
     for (const dialog of document.querySelectorAll("dialog[open]")) {
-      // Keep the dialog's text (stored in state.typed on every keystroke); close it.
+      // Keep the dialog's text (stored in state.typed on every keystroke); close it, and
+      // open it again once the editor has signed in.
+      if (dialog._reopen) state.reopenAfterSignIn = dialog._reopen;
       dialog.close();
     }
     showSignIn(t("err_session"));
@@ -300,6 +303,9 @@
       const heading = $(`screen-${state.screen}`).querySelector("h2");
       heading.setAttribute("tabindex", "-1");
       heading.focus();
+      const reopen = state.reopenAfterSignIn;
+      state.reopenAfterSignIn = null;
+      if (reopen && me.id === state.signedOutEditor) reopen();
     } catch (error) {
       $("signin-error").textContent = error.status === 401 ? t("signin_bad") : describeError(error);
       if (error.status === 401) $("password").setAttribute("aria-invalid", "true");
@@ -350,8 +356,10 @@
       !node.disabled && !node.closest("[hidden]") && node.getClientRects().length > 0);
   }
 
-  function openDialog(dialog, opener, onSubmit, focusTarget) {
+  function openDialog(dialog, opener, onSubmit, focusTarget, reopen) {
     dialog._opener = opener || document.activeElement;
+    // How to open it again with what was typed, if the session ends while it is open.
+    dialog._reopen = reopen || null;
     dialog._onSubmit = onSubmit;
     dialog._restoreFocus = true;
     clearDialogErrors(dialog);
@@ -697,7 +705,7 @@
       } catch (error) {
         showDialogFailure(dialog, error);
       }
-    }, $("intent-select"));
+    }, $("intent-select"), () => openIntentDialog(message, opener));
   }
 
   // Problems found here (not by the server): already localised, shown next to the field.
@@ -747,7 +755,7 @@
       } catch (error) {
         showDialogFailure(dialog, error);
       }
-    }, select);
+    }, select, () => openQuestionDialog(message, opener));
   }
 
   // A yes/no dialog, for "Not for us" and for rollbacks.
