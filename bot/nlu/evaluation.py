@@ -16,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from bot import SUPPORTED_LANGUAGES
 from bot.settings import PROJECT_ROOT
@@ -122,7 +122,7 @@ def parse_all(model_path: Path, texts: Sequence[str]) -> List[dict]:
     return asyncio.run(run())
 
 
-def classifier_intent(parsed: dict) -> Tuple[str, float]:
+def classifier_intent(parsed: Mapping[str, Any]) -> Tuple[str, float]:
     """The classifier's own top intent and confidence, before the fallback replaced it."""
     ranking = parsed.get("intent_ranking") or []
     top = next((r for r in ranking if r.get("name") != "nlu_fallback"), None)

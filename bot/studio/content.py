@@ -19,14 +19,21 @@ NOT_TEACHABLE = frozenset({"nlu_fallback"})
 
 
 def domain_intents(root: Path) -> List[str]:
-    """Every intent the domain files under ``root/domain`` declare, in file order."""
+    """Every teachable intent of the domain (``root/domain/**/*.yml``, or ``domain.yml``).
+
+    In file order, without ``nlu_fallback``.
+    """
+    folder = root / "domain"
+    paths = sorted(folder.rglob("*.yml")) if folder.is_dir() else [root / "domain.yml"]
     intents: List[str] = []
-    for path in sorted((root / "domain").glob("*.yml")):
+    for path in paths:
+        if not path.is_file():
+            continue
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for entry in data.get("intents") or []:
-            name = entry if isinstance(entry, str) else next(iter(entry))
-            if name not in intents and name not in NOT_TEACHABLE:
-                intents.append(name)
+        for entry in (data.get("intents") or []) if isinstance(data, dict) else []:
+            names = [entry] if isinstance(entry, str) else \
+                [str(name) for name in entry] if isinstance(entry, dict) else []
+            intents += [n for n in names if n not in intents and n not in NOT_TEACHABLE]
     return intents
 
 

@@ -36,6 +36,7 @@ from typing import (
 import numpy as np
 
 from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.nlu.evaluation import classifier_intent
 from bot.studio.privacy import mask_personal_data
 from kb_index.embedding import E5_DIMENSIONS, PARSE_KEY, e5_model_id, unpack
 
@@ -225,19 +226,6 @@ def normalise(text: str) -> str:
 def is_payload(text: str) -> bool:
     """True for a button payload ("/kb_not_helpful"), which the user did not type."""
     return text.lstrip().startswith("/")
-
-
-def classifier_intent(parse_data: Mapping[str, Any]) -> Tuple[str, float]:
-    """The classifier's top real intent and confidence (as ``bot.nlu.evaluation``).
-
-    Importing ``bot.nlu.evaluation`` would import Rasa; this is the same rule.
-    """
-    ranking = parse_data.get("intent_ranking") or []
-    top = next((r for r in ranking if r.get("name") != FALLBACK_INTENT), None)
-    if top is None:
-        intent = parse_data.get("intent") or {}
-        return str(intent.get("name")), float(intent.get("confidence") or 0.0)
-    return str(top["name"]), float(top.get("confidence") or 0.0)
 
 
 @dataclass

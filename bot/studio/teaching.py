@@ -45,6 +45,7 @@ from typing import (
 import yaml
 from pydantic import BaseModel, Field
 
+from bot.studio.content import NOT_TEACHABLE, domain_intents
 from bot.studio.privacy import phone_numbers
 from kb_index.articles import (
     FRONT_MATTER,
@@ -70,7 +71,6 @@ __all__ = [
 MAX_TEXT_LENGTH = 300
 # Where examples of an intent that no file of the language holds yet are added.
 STUDIO_NLU_FILE = "studio.yml"
-UNTEACHABLE_INTENTS = frozenset({"nlu_fallback"})
 LANGUAGE_NAMES = {"ru": "Russian", "nb": "Norwegian", "fr": "French", "it": "Italian",
                   "en": "English"}
 
@@ -336,23 +336,6 @@ def _nlu_examples(text: str) -> List[Tuple[str, Optional[str], str]]:
             for m in data.training_examples]
 
 
-def _domain_intents(root: Path) -> Set[str]:
-    """The intents of every domain file (``domain/**/*.yml`` or ``domain.yml``)."""
-    folder = root / "domain"
-    paths = sorted(folder.rglob("*.yml")) if folder.is_dir() else [root / "domain.yml"]
-    intents: Set[str] = set()
-    for path in paths:
-        if not path.is_file():
-            continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for entry in (data.get("intents") or []) if isinstance(data, dict) else []:
-            if isinstance(entry, str):
-                intents.add(entry)
-            elif isinstance(entry, dict):
-                intents.update(str(name) for name in entry)
-    return intents
-
-
 def _nlu_files(root: Path, lang: str) -> List[Path]:
     """The language's NLU files, then the language-independent ones (``data/nlu/any``)."""
     nlu = root / "data" / "nlu"
@@ -503,11 +486,11 @@ def add_training_example(root: Path, lang: str, intent: str, text: str) -> EditR
         problems.append(_problem("lang", None, (
             f"'{lang}' is not one of the assistant's languages "
             f"({', '.join(LANGUAGES)}).")))
-    if intent in UNTEACHABLE_INTENTS:
+    if intent in NOT_TEACHABLE:
         problems.append(_problem("intent", None, (
             f"'{intent}' means the assistant did not understand; it cannot be taught. "
             f"Choose the intent the sentence should have had.")))
-    elif intent not in _domain_intents(root):
+    elif intent not in domain_intents(root):
         problems.append(_problem("intent", None, (
             f"'{intent}' is not an intent the assistant knows. Choose one from the list.")))
     known_lang = lang if lang in LANGUAGES else None
