@@ -172,3 +172,12 @@ def load_articles(root: Path, languages: Iterable[str] = LANGUAGES) -> List[Arti
         if problems:
             raise ArticleError.of(article.path, problems)
     return articles
+
+
+def source_stamp(root: Path) -> Tuple[Tuple[str, int, int], ...]:
+    """Path, modification time and size of every article under ``root``.
+
+    It changes when an article is added, edited or removed: a cache key without parsing.
+    """
+    return tuple(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
+                        for path in root.glob("*/*.md")))

@@ -64,10 +64,10 @@ def article_titles(root: Path) -> Dict[str, Dict[str, str]]:
 
     Parsed again only when an article file changed (its size or modification time).
     """
+    from kb_index.articles import source_stamp
+
     folder = root / "data" / "kb"
-    stamp = tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size)
-                         for p in folder.glob("*/*.md")))
-    return _titles(folder, stamp)
+    return _titles(folder, source_stamp(folder))
 
 
 @lru_cache(maxsize=4)

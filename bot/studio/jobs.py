@@ -7,7 +7,6 @@ the web server: the same command editors and developers run in a terminal. It wr
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from bot.studio.registry import Registry, replica_urls
 from bot.studio.retrain import (
     STEPS,
     JobStatus,
+    RetrainLock,
     StepStatus,
     StudioPaths,
     new_job_id,
@@ -37,12 +37,7 @@ class RetrainBusy(RuntimeError):
 
 def _lock_holder(paths: StudioPaths) -> Optional[int]:
     """The PID of the running retrain, if a living process holds the lock."""
-    try:
-        pid = int(paths.lock_file.read_text(encoding="utf-8").split()[0])
-        os.kill(pid, 0)
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid
+    return RetrainLock(paths.lock_file).holder()
 
 
 def _job_ids(paths: StudioPaths) -> List[str]:

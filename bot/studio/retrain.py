@@ -289,17 +289,22 @@ class RetrainLock:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def holder(self) -> Optional[int]:
+        """The PID of the living process that holds the lock, if any."""
+        try:
+            pid = int(self.path.read_text(encoding="utf-8").split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        return pid if pid and _alive(pid) else None
+
     def __enter__(self) -> RetrainLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(3):
             try:
                 descriptor = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                try:
-                    holder = int(self.path.read_text(encoding="utf-8").split()[0])
-                except (OSError, ValueError, IndexError):
-                    holder = 0
-                if holder and _alive(holder):
+                holder = self.holder()
+                if holder is not None:
                     raise RetrainError(f"another retrain is running (PID {holder}); "
                                        "wait for it to finish") from None
                 # Stale: its process died. Remove and try again (a racing taker wins).

@@ -25,10 +25,10 @@ def kb_catalogue() -> Catalogue:
 
     An article an editor creates in the studio has its page at once.
     """
+    from kb_index.articles import source_stamp
+
     folder = get_settings().content_root / "data" / "kb"
-    stamp = tuple(sorted((str(path), path.stat().st_mtime_ns, path.stat().st_size)
-                         for path in folder.glob("*/*.md")))
-    return _catalogue(folder, stamp)
+    return _catalogue(folder, source_stamp(folder))
 
 
 @lru_cache(maxsize=2)
