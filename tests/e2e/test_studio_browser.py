@@ -27,6 +27,7 @@ from typing import Any, Dict, List
 import pytest
 import requests
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from bot import SUPPORTED_LANGUAGES
 from kb_index.build import DEFAULT_BUILD, current_version
@@ -199,12 +200,19 @@ def test_the_full_loop_from_a_missed_question_to_a_promoted_model(
     for lang in SUPPORTED_LANGUAGES:
         if lang == FIRST:
             continue
-        group = studio.group_with(GAP[lang])
-        toggle = group.get_by_test_id("inbox-group-toggle")
-        if toggle.get_attribute("aria-expanded") != "true":
-            toggle.click()
-        message = group.locator(f"[data-testid=inbox-message][data-lang={lang}]")
-        message.get_by_test_id("action-question").click()
+        # The page's own reload after the previous save can re-render the group closed
+        # under the click (a known quirk, see the issue note): open it and click again.
+        for attempt in range(4):
+            group = studio.group_with(GAP[lang])
+            toggle = group.get_by_test_id("inbox-group-toggle")
+            if toggle.get_attribute("aria-expanded") != "true":
+                toggle.click()
+            message = group.locator(f"[data-testid=inbox-message][data-lang={lang}]")
+            try:
+                message.get_by_test_id("action-question").click(timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                assert attempt < 3, studio.page.inner_text("main")
         studio.by("article-select").select_option(ARTICLE["id"])
         with studio.page.expect_response(lambda r: "/api/studio/teach/question" in r.url,
                                          timeout=60_000) as answer:
