@@ -109,3 +109,22 @@ def _searcher_for(build_dir: Path) -> Searcher:
     from kb_index.search import Searcher
 
     return Searcher(build_dir)
+
+
+def site_kb_searcher() -> Searcher:
+    """The KB searcher of the web process, which never loads the embedding model.
+
+    Its index has no ``embed_query``: a search uses the vector the caller got from the
+    assistant (``bot.web.site_search``), or ranks lexically without one. Tests override
+    it as ``site_kb_searcher``.
+    """
+    if "site_kb_searcher" in _overrides:
+        return _overrides["site_kb_searcher"]
+    return _searcher_without_embedding(get_settings().kb_build_dir)
+
+
+@lru_cache(maxsize=4)
+def _searcher_without_embedding(build_dir: Path) -> Searcher:
+    from kb_index.search import Searcher
+
+    return Searcher(build_dir, embed_query=None)

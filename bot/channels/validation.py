@@ -38,6 +38,7 @@ class ChatMetadata(TypedDict, total=False):
     locale: str      # the page's locale tag, e.g. "fr-FR": the first turn's language
     timezone: str    # the browser's IANA zone, e.g. "Europe/Oslo": times in the form
     message_id: str  # the widget's id of the message, the same on every retry
+    origin: str      # "suggestion": a greeting suggestion was pressed (not counted as asked)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ PLAN_NAMES = {"basic": "Basic", "pro": "Pro", "business": "Business",
 def help_center_links(lang: str) -> Dict[str, str]:
     """Paths of the help center's self-service pages in a language."""
     return {"kb_url": f"/{lang}/articles", "videos_url": f"/{lang}/videos",
-            "forum_url": "/community", "forms_url": f"/{lang}/forms"}
+            "forum_url": f"/{lang}/community", "forms_url": f"/{lang}/forms"}
 
 
 class EscalationCard(TypedDict):

@@ -127,7 +127,8 @@ def answer_messages(
     related_hits = [r for r in (related(i) for i in hit.related) if r][:MAX_RELATED_BUTTONS]
     return [
         {
-            **render("kb_answer", lang, title=hit.title, summary=hit.summary, url=hit.url),
+            # The summary only: the card (``custom.kb``) carries the title and the link.
+            **render("kb_answer", lang, summary=hit.summary),
             "json_message": kb_custom_payload(hit),
             "buttons": [{"title": r.title, "payload": article_payload(r.id)}
                         for r in related_hits],

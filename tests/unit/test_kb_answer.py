@@ -13,6 +13,7 @@ from bot.knowledge.answer import (
 )
 from bot.texts.catalogue import catalogue
 from kb_index.search import Hit
+from tests.conftest import LANGUAGES
 
 
 def hit(article_id, score, confident=True, related=()):
@@ -43,20 +44,32 @@ def test_decide(hits, outcome, ids):
     assert [h.id for h in decision.hits] == ids
 
 
-def test_clear_answer_has_summary_link_related_buttons_payload_and_feedback():
+def test_clear_answer_has_summary_card_link_related_buttons_and_feedback():
     top = hit("screen-sharing", 0.18, related=("recording", "missing", "meeting-security",
                                                "breakout-rooms"))
     articles = {i: hit(i, 0.0) for i in ("recording", "meeting-security", "breakout-rooms")}
     answer, feedback = answer_messages(KBDecision("clear", [top]), "ru", articles.get)
-    assert "About screen-sharing." in answer["text"] and "/en/articles/screen-sharing" in answer[
-        "text"]
-    assert "Подробнее" in answer["text"]
+    # The text is the summary; the one way to the article is the card's title link.
+    assert answer["text"] == "About screen-sharing."
     assert [b["payload"] for b in answer["buttons"]] == [
         article_payload("recording"), article_payload("meeting-security")]
     assert answer["json_message"] == {"kb": {
         "article_id": "screen-sharing", "lang": "en", "score": 0.18,
         "title": "Screen-Sharing", "url": "/en/articles/screen-sharing"}}
     assert [b["payload"] for b in feedback["buttons"]] == ["/kb_helpful", "/kb_not_helpful"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_answer_text_never_repeats_the_article_link(lang):
+    top = Hit(id="recording", lang=lang, score=0.7, title="Recording «title»",
+              summary="Click Record.", url=f"/{lang}/articles/recording-a-meeting",
+              related=(), lexical=9.0, dense=0.9)
+    answer, _ = answer_messages(KBDecision("clear", [top]), lang, lambda i: None)
+    assert answer["text"] == "Click Record."
+    assert top.url not in answer["text"] and "/articles/" not in answer["text"]
+    assert "http" not in answer["text"] and top.title not in answer["text"]
+    card = answer["json_message"]["kb"]
+    assert (card["url"], card["title"], card["lang"]) == (top.url, top.title, lang)
 
 
 def test_ambiguous_answer_offers_both_articles():

@@ -27,11 +27,20 @@ def test_every_message_exists_in_every_language_with_the_same_fields(key):
 
 
 def test_render_fills_fields_and_copies_buttons():
-    message = render("kb_answer", "fr", title="Partager l'écran", summary="Cliquez.", url="/fr/x")
-    assert message["text"].startswith("Cliquez.") and "Partager l'écran" in message["text"]
+    message = render("kb_answer", "fr", summary="Cliquez sur « Partager ».")
+    assert message["text"] == "Cliquez sur « Partager »."
     options = render("help_options", "nb", rng=random.Random(1))
     options["buttons"][0]["title"] = "changed"
     assert render("help_options", "nb", rng=random.Random(1))["buttons"][0]["title"] != "changed"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_kb_answer_text_is_the_summary_without_the_article_link(lang):
+    # The widget's card (custom.kb) links the article; the text must not repeat the link.
+    (variant,) = catalogue()["kb_answer"][lang]
+    assert fields(variant["text"]) == {"summary"}
+    text = render("kb_answer", lang, summary="S.")["text"]
+    assert text == "S." and "/articles/" not in text and "http" not in text
 
 
 def test_unknown_language_falls_back_to_english_and_unknown_key_fails():

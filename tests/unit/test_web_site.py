@@ -113,16 +113,25 @@ def test_unknown_pages_get_a_page_not_a_traceback(client, path, status):
     assert response.headers["content-type"].startswith("text/html")
 
 
-def test_redirects_to_the_browser_language_and_to_self_service_pages(client):
+def test_redirects_to_the_browser_language_and_to_the_community_page(client):
     root = client.get("/", headers={"Accept-Language": "it-IT"}, follow_redirects=False)
     assert (root.status_code, root.headers["location"]) == (307, "/it/")
-    videos = client.get("/nb/videos", follow_redirects=False)
-    assert videos.headers["location"] == kb_catalogue().by_id["nb"]["video-tutorials"].url
+    # The forum's old address (``/community?lang=``) leads to the page of that language.
     forum = client.get("/community?lang=ru", follow_redirects=False)
-    assert forum.headers["location"] == kb_catalogue().by_id["ru"]["community-forum"].url
+    assert forum.headers["location"] == "/ru/community"
     forum = client.get("/community", headers={"Accept-Language": "fr"},
                        follow_redirects=False)
-    assert forum.headers["location"] == kb_catalogue().by_id["fr"]["community-forum"].url
+    assert forum.headers["location"] == "/fr/community"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_self_service_pages_are_pages_not_articles(client, lang):
+    for path in (f"/{lang}/videos", f"/{lang}/community", f"/{lang}/contact",
+                 f"/{lang}/top-resources", f"/{lang}/release-notes"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 200, path
+        assert f'<html lang="{lang}">' in response.text
+        assert "<h1>" in response.text
 
 
 def test_search_shows_the_ranked_articles_and_escapes_the_query(client, search):

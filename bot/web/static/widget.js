@@ -20,11 +20,17 @@
   const SELF_SERVICE_PAGES = {
     knowledge_base: (lang) => `/${lang}/articles`,
     video_tutorials: (lang) => `/${lang}/videos`,
-    community_forum: (lang) => `/community?lang=${lang}`,
+    community_forum: (lang) => `/${lang}/community`,
   };
 
   const config = JSON.parse(document.getElementById("helpbot-config").textContent);
   const L = config.labels;
+  // The most-asked questions of the page's language, offered under the greeting.
+  const SUGGESTIONS = (Array.isArray(config.suggestions) ? config.suggestions : [])
+    .filter((s) => s && typeof s.title === "string" && typeof s.payload === "string")
+    .slice(0, 4);
+  // The chat takes the whole screen (see widget.css) and is then a modal dialog.
+  const FULL_SCREEN = window.matchMedia("(max-width: 480px)");
 
   // ---- state (persisted, shared by the tabs) ------------------------------------------
   //
@@ -243,17 +249,19 @@
     }
   }
 
-  const LINK = /(https?:\/\/[^\s<>"']+|\/[a-z]{2}\/(?:articles|videos|forms)[^\s<>"',;:!?)»]*|\/community\b)/g;
+  const LINK = /(https?:\/\/[^\s<>"']+|\/[a-z]{2}\/(?:articles|videos|forms|community|contact)[^\s<>"',;:!?)»]*|\/community\b)/g;
 
-  // Text with the links in it made clickable; everything else stays a text node.
-  function richText(text) {
+  // Text with the links in it made clickable; everything else stays a text node. A link
+  // to `shownElsewhere` (the answer card's article) stays text: one link per article.
+  function richText(text, shownElsewhere) {
     const fragment = document.createDocumentFragment();
     let last = 0;
     for (const match of String(text).matchAll(LINK)) {
       let url = match[0].replace(/[.]+$/, "");
       fragment.appendChild(document.createTextNode(text.slice(last, match.index)));
       const href = safeHref(url);
-      fragment.appendChild(href ? el("a", { href, text: url }) : document.createTextNode(url));
+      const linked = href && !(shownElsewhere && href === shownElsewhere);
+      fragment.appendChild(linked ? el("a", { href, text: url }) : document.createTextNode(url));
       last = match.index + url.length;
     }
     fragment.appendChild(document.createTextNode(String(text).slice(last)));
@@ -268,8 +276,11 @@
   const typing = el("div", { className: "hb-typing", role: "status", "aria-live": "polite" });
   const banner = el("div", { className: "hb-banner", role: "status", "aria-live": "polite",
                              hidden: true });
-  const log = el("ol", { className: "hb-log", role: "log", "aria-live": "polite",
-                         "aria-label": L.log_label, tabindex: "0" });
+  // The entries are a list; the log region around it scrolls (a list cannot be the log
+  // itself: its items would lose their list).
+  const logList = el("ol", { className: "hb-entries" });
+  const log = el("div", { className: "hb-log", role: "log", "aria-live": "polite",
+                          "aria-label": L.log_label, tabindex: "0" }, logList);
   const input = el("textarea", {
     id: "hb-input", className: "hb-input", rows: "2", maxlength: String(MAX_MESSAGE_CHARS),
     placeholder: L.placeholder, "aria-describedby": "hb-counter",
@@ -317,27 +328,44 @@
       if (isFeedback) label = L[FEEDBACK[button.payload]];
       if (isRating) label = format(L.rating_value, { value: button.title });
       const chosen = entry.chosen === position;
+      // Feedback is a drawn thumb and its word: an emoji is not drawn by every font.
       group.appendChild(el("button", {
         type: "button", className: "hb-quick" + (chosen ? " hb-chosen" : ""),
-        // Feedback shows its word too: emoji alone is not clear (or not drawn) everywhere.
-        text: isRating ? "★ " + button.title : isFeedback ? `${button.title} ${label}` : button.title,
-        "aria-label": label,
+        text: isRating ? "★ " + button.title : isFeedback ? null : button.title,
+        "aria-label": isRating ? label : null,
         "aria-pressed": isFeedback || isRating ? String(chosen) : null,
         disabled: entry.answered || busy,
         onclick: () => choose(entry.id, position),
-      }));
+      }, isFeedback ? thumb(button.payload === "/kb_not_helpful") : null,
+         isFeedback ? el("span", { text: label }) : null));
     });
     return group;
   }
 
+  const SVG = "http://www.w3.org/2000/svg";
+
+  // A thumb drawn as SVG (up, or down), hidden from screen readers: the word names it.
+  function thumb(down) {
+    const svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "hb-thumb" + (down ? " hb-thumb-down" : ""));
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", "M2 10h4v11H2zM8 21h9.5a2 2 0 0 0 2-1.6l1.4-7A2 2 0 0 0 19 10h-5.5"
+      + "l.8-4.3A2 2 0 0 0 12.3 3.4L8 9.5z");
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // The answer's article: its title is the one link to it.
   function kbCard(card) {
     const href = safeHref(card.url);
     return el("div", { className: "hb-card hb-kb", role: "group", "aria-label": L.article_label,
                        lang: card.lang || null, "data-article-id": card.article_id || null },
       el("p", { className: "hb-card-kicker", text: L.article_label }),
       el("p", { className: "hb-card-title" },
-        href ? el("a", { href, text: card.title }) : String(card.title || "")),
-      href ? el("a", { className: "hb-card-link", href, text: L.read_article }) : null);
+        href ? el("a", { href, text: card.title }) : String(card.title || "")));
   }
 
   function escalationCard(data) {
@@ -386,16 +414,54 @@
       agent: entry.name ? format(L.agent, { name: entry.name }) : L.agent_unknown,
     }[entry.kind];
     if (who) item.appendChild(el("span", { className: "hb-who", text: who }));
-    if (entry.text) item.appendChild(el("p", { className: "hb-text" }, richText(entry.text)));
+    const cardHref = entry.card ? safeHref(entry.card.url) : null;
+    if (entry.text) {
+      item.appendChild(el("p", { className: "hb-text" }, richText(entry.text, cardHref)));
+    }
     if (entry.card) item.appendChild(kbCard(entry.card));
     if (entry.kind === "escalation") item.appendChild(escalationCard(entry.data));
-    if (entry.buttons && entry.buttons.length) item.appendChild(buttonGroup(entry));
+    if (entry.buttons && entry.buttons.length) {
+      // Buttons under an answer card are further articles: say so.
+      const related = entry.card ? el("p", { className: "hb-related", id: entry.id + "-related",
+                                             text: L.related_articles }) : null;
+      if (related) item.appendChild(related);
+      const group = buttonGroup(entry);
+      if (related) group.setAttribute("aria-labelledby", related.id);
+      item.appendChild(group);
+    }
     if (hasFailed(entry)) {
       item.classList.add("hb-failed");
       item.appendChild(el("p", { className: "hb-error", role: "alert" },
         el("span", { text: entry.error || L.failed }), " ",
         el("button", { type: "button", className: "hb-retry", text: L.retry,
                        onclick: () => retry(entry.id) })));
+    }
+    return item;
+  }
+
+  // The greeting at the top of the log: drawn here, never stored nor sent, so opening the
+  // chat starts no conversation on the server. Until the user says something it offers
+  // the page's suggested questions.
+  function greeting(started) {
+    const item = el("li", { className: "hb-intro hb-bot" },
+      el("span", { className: "hb-who", text: L.assistant }),
+      el("div", { className: "hb-text" },
+        el("p", { text: L.greeting }),
+        el("ul", {},
+          el("li", { text: L.greeting_answer }),
+          el("li", { text: L.greeting_report }),
+          el("li", { text: L.greeting_person }))));
+    if (!started && SUGGESTIONS.length) {
+      const heading = el("p", { className: "hb-related", id: "hb-suggestions-title",
+                                text: L.suggestions });
+      const group = el("div", { className: "hb-buttons hb-suggestions", role: "group",
+                                "aria-labelledby": heading.id });
+      for (const suggestion of SUGGESTIONS) {
+        group.appendChild(el("button", { type: "button", className: "hb-quick",
+                                         text: suggestion.title, disabled: busy,
+                                         onclick: () => suggest(suggestion) }));
+      }
+      item.append(heading, group);
     }
     return item;
   }
@@ -423,7 +489,8 @@
                                     state.log.map(hasFailed)]);
     if (picture === drawn) return;
     drawn = picture;
-    log.replaceChildren(...state.log.map(renderEntry));
+    const started = state.log.some((entry) => entry.kind === "user");
+    logList.replaceChildren(greeting(started), ...state.log.map(renderEntry));
     const live = state.handoff && LIVE_STATES.has(state.handoff.status);
     panel.classList.toggle("hb-agent-mode", Boolean(live));
     banner.hidden = !live;
@@ -441,6 +508,63 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // ---- full screen: a modal dialog ---------------------------------------------------
+
+  // The elements this widget made inert (and only those are made active again).
+  let inerted = [];
+
+  // Full screen and open: modal, with the page behind inert; otherwise a floating,
+  // non-modal panel beside the page.
+  function updateModal() {
+    const modal = !panel.hidden && FULL_SCREEN.matches;
+    panel.setAttribute("aria-modal", String(modal));
+    for (const node of inerted) node.inert = false;
+    inerted = [];
+    if (!modal) return;
+    for (const node of document.body.children) {
+      if (node === root || node.contains(root) || node.inert) continue;
+      if (node.tagName === "SCRIPT") continue;
+      node.inert = true;
+      inerted.push(node);
+    }
+  }
+
+  // Full screen, the chat fits above the on-screen keyboard (the visual viewport), so the
+  // message box stays in sight while typing.
+  function fitViewport() {
+    const viewport = window.visualViewport;
+    if (!viewport || !FULL_SCREEN.matches) {
+      panel.style.removeProperty("--hb-viewport-height");
+      panel.style.removeProperty("--hb-viewport-top");
+      return;
+    }
+    panel.style.setProperty("--hb-viewport-height", viewport.height + "px");
+    panel.style.setProperty("--hb-viewport-top", viewport.offsetTop + "px");
+  }
+
+  // What Tab can reach in the panel, in order.
+  function focusables() {
+    return [...panel.querySelectorAll("a[href], button, textarea, input, select, [tabindex]")]
+      .filter((node) => !node.disabled && node.tabIndex >= 0 && node.getClientRects().length);
+  }
+
+  // While modal, Tab and Shift+Tab go round the dialog instead of leaving it.
+  function trapFocus(event) {
+    if (event.key !== "Tab" || panel.getAttribute("aria-modal") !== "true") return;
+    const nodes = focusables();
+    if (!nodes.length) return;
+    const first = nodes[0];
+    const last = nodes[nodes.length - 1];
+    const inside = panel.contains(document.activeElement);
+    if (event.shiftKey && (document.activeElement === first || !inside)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (document.activeElement === last || !inside)) {
+      event.preventDefault();
+      first.focus();
+    }
+  }
+
   function setOpen(open, focus) {
     commit((current) => {
       current.open = open;
@@ -448,6 +572,7 @@
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     launcher.hidden = open;
+    updateModal();
     if (open) {
       log.scrollTop = log.scrollHeight;
       if (focus) input.focus();
@@ -546,9 +671,11 @@
       const response = await fetch(config.chatUrl + "/webhook", {
         method: "POST", headers: headers(),
         // message_id is the same on every retry: during a handoff the agent gets it once.
+        // origin "suggestion": the answer is not counted as asked (bot/web/suggestions.py).
         body: JSON.stringify({ sender, message: entry.payload || entry.text,
                                metadata: { locale: config.locale, timezone: timeZone(),
-                                           message_id: id } }),
+                                           message_id: id,
+                                           ...(entry.origin ? { origin: entry.origin } : {}) } }),
       });
       const body = await response.json().catch(() => null);
       if (response.ok) replies = entriesFrom(body);
@@ -604,13 +731,14 @@
     return refreshState().log.some(inFlight);
   }
 
-  function send(text, payload) {
+  function send(text, payload, origin) {
     if (busyNow()) {
       render();
       return false;
     }
     const entry = newEntry({ kind: "user", text, pending: TAB, since: Date.now() });
     if (payload) entry.payload = payload;
+    if (origin) entry.origin = origin;
     sending.add(entry.id);
     commit((current) => {
       closeOpenButtons(current);
@@ -637,12 +765,22 @@
     deliver(id);
   }
 
+  // A suggested question from the greeting, sent like a quick reply.
+  function suggest(suggestion) {
+    if (busyNow()) return;
+    send(suggestion.title, suggestion.payload, "suggestion");
+    input.focus();
+  }
+
   function choose(id, position) {
     if (busyNow()) return;
     const entry = findEntry(state, id);
     if (!entry || entry.answered || !entry.buttons[position]) return;
     const button = entry.buttons[position];
-    const shown = buttonKind(entry.buttons) === "rating" ? "★ " + button.title : button.title;
+    const kind = buttonKind(entry.buttons);
+    // Feedback shows as its word (the button's emoji may not be drawn).
+    const shown = kind === "rating" ? "★ " + button.title
+      : kind === "feedback" ? L[FEEDBACK[button.payload]] : button.title;
     commit((current) => {
       const chosen = findEntry(current, id);
       if (chosen) {
@@ -884,9 +1022,27 @@
       current.draft = input.value;
     });
   });
-  panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") setOpen(false, true);
+  // On the document, not the panel: in the modal mode the focus may have dropped to the
+  // body (a button that got disabled under it), and Escape and Tab must still work.
+  document.addEventListener("keydown", (event) => {
+    if (panel.hidden) return;
+    const modal = panel.getAttribute("aria-modal") === "true";
+    if (event.key === "Escape" && (modal || panel.contains(document.activeElement))) {
+      setOpen(false, true);
+    } else {
+      trapFocus(event);
+    }
   });
+  // Turning the phone or resizing the window switches between modal and floating.
+  FULL_SCREEN.addEventListener("change", () => {
+    updateModal();
+    fitViewport();
+  });
+  if (window.visualViewport) {
+    window.visualViewport.addEventListener("resize", fitViewport);
+    window.visualViewport.addEventListener("scroll", fitViewport);
+  }
+  fitViewport();
   launcher.addEventListener("click", () => setOpen(true, true));
   closeButton.addEventListener("click", () => setOpen(false, true));
   restartButton.addEventListener("click", () => {
