@@ -23,9 +23,9 @@ from bot.escalation.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
 from bot.escalation.replies import (
     escalation_payload,
     handoff_complete_messages,
-    help_center_links,
     priority_proposal_message,
     request_human_messages,
+    self_service_lines,
     support_summary_messages,
 )
 from bot.handoff.live_agent_client import LiveAgentRefused, TicketPayload
@@ -41,10 +41,8 @@ REPORT_SLOTS = ("problem_product", "problem_description", "problem_time", "probl
 
 
 def _account_unavailable(dispatcher: CollectingDispatcher, lang: str) -> List[EventType]:
-    links = help_center_links(lang)
     dispatcher.utter_message(
-        text="\n\n".join([text("esc_account_unavailable", lang),
-                          text("esc_resources", lang, **links)]),
+        text="\n\n".join([text("esc_account_unavailable", lang), *self_service_lines(lang)]),
         json_message=escalation_payload(entitlement(None)))
     return [SlotSet(DECISION_SLOT, SELF_SERVICE)]
 

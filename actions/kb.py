@@ -12,7 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entity, intent, language
 from bot import composition
 from bot.channels.payloads import is_payload
-from bot.knowledge.answer import answer_messages, answer_question, consecutive_fallbacks, decide
+from bot.knowledge.answer import (
+    answer_messages,
+    answer_question,
+    articles_not_answering,
+    consecutive_fallbacks,
+    decide,
+)
 from bot.knowledge.feedback import KBFeedback
 from bot.texts.catalogue import render
 from kb_index.embedding import PARSE_KEY
@@ -52,14 +58,16 @@ class ActionAnswerFromKB(Action):
             else:
                 # The NLU pipeline already embedded this message: reuse its vector.
                 decision = answer_question(index, question, lang,
-                                           tracker.latest_message.get(PARSE_KEY))
+                                           tracker.latest_message.get(PARSE_KEY),
+                                           exclude=articles_not_answering(intent(tracker)))
         except (FileNotFoundError, ValueError):
             logger.exception("KB search failed for %r in %s", question, lang)
             dispatcher.utter_message(**render("kb_unavailable", lang))
             return []
 
         if intent(tracker) == "report_problem" and decision.outcome == "none":
-            # The rule goes on with how to report the problem; no "no article" noise.
+            # The rule goes on with how to report the problem (or the report form): no
+            # "no article" noise, and no article on reporting (left out above).
             return [SlotSet(ARTICLE_SLOT, None)]
         failures = consecutive_fallbacks(tracker.events)
         for message in answer_messages(decision, lang, lambda i: index.article(i, lang), failures):

@@ -22,12 +22,6 @@ PLAN_NAMES = {"basic": "Basic", "pro": "Pro", "business": "Business",
               "education": "Education", "enterprise": "Enterprise", "api": "API"}
 
 
-def help_center_links(lang: str) -> Dict[str, str]:
-    """Paths of the help center's self-service pages in a language."""
-    return {"kb_url": f"/{lang}/articles", "videos_url": f"/{lang}/videos",
-            "forum_url": f"/{lang}/community", "forms_url": f"/{lang}/forms"}
-
-
 class EscalationCard(TypedDict):
     """``custom.escalation``: what the widget's escalation card shows (``escalationCard``)."""
 
@@ -61,9 +55,13 @@ def escalation_payload(entitlement: Entitlement, targets: Optional[Targets] = No
     }}
 
 
-def _self_service_lines(lang: str) -> List[str]:
-    links = help_center_links(lang)
-    return [text("esc_resources", lang, **links), text("esc_forms", lang, **links)]
+def self_service_lines(lang: str) -> List[str]:
+    """The self-service offer, by name only.
+
+    The reply's escalation card (the widget's ``escalationCard``) links the pages, the
+    forms and the contact page; a path in the text would be the same link twice.
+    """
+    return [text("esc_resources", lang), text("esc_forms", lang)]
 
 
 def _contact_lines(entitlement: Entitlement, lang: str) -> List[str]:
@@ -86,7 +84,7 @@ def request_human_messages(entitlement: Entitlement, lang: str) -> List[Dict[str
         intro = {"guest": "esc_guest", "free_plan": "esc_free_plan"}.get(
             entitlement.reason, "esc_not_admin")
         plan = PLAN_NAMES.get(entitlement.plan or "", "")
-        lines = [text(intro, lang, plan=plan), *_self_service_lines(lang)]
+        lines = [text(intro, lang, plan=plan), *self_service_lines(lang)]
     return [{"text": "\n\n".join(lines), "json_message": payload}]
 
 
@@ -94,7 +92,7 @@ def support_summary_messages(entitlement: Entitlement, user: Optional[UserAccoun
                              account_name: str, lang: str) -> List[Dict[str, Any]]:
     """The answer to "what support do I have?"."""
     if user is None:
-        lines = [text("support_guest", lang), *_self_service_lines(lang)]
+        lines = [text("support_guest", lang), *self_service_lines(lang)]
     else:
         tier = TIER_NAMES[user.support_tier]
         lines = [text("support_signed_in", lang, name=user.name,
@@ -107,7 +105,7 @@ def support_summary_messages(entitlement: Entitlement, user: Optional[UserAccoun
                 lines.append(text("support_resolution_targets", lang, tier=tier))
         else:
             intro = "esc_free_plan" if entitlement.reason == "free_plan" else "esc_not_admin"
-            lines += [text(intro, lang, plan=PLAN_NAMES[user.plan]), *_self_service_lines(lang)]
+            lines += [text(intro, lang, plan=PLAN_NAMES[user.plan]), *self_service_lines(lang)]
     return [{"text": "\n\n".join(lines), "json_message": escalation_payload(entitlement)}]
 
 

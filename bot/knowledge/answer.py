@@ -6,7 +6,18 @@ Pure functions over search hits; ``actions/kb.py`` is the thin rasa-sdk adapter.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Literal, Optional, Sequence, TypedDict
+from typing import (
+    Any,
+    Callable,
+    Collection,
+    Dict,
+    FrozenSet,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    TypedDict,
+)
 
 from bot.texts.catalogue import render
 from kb_index.search import Hit
@@ -14,6 +25,13 @@ from kb_index.search import Hit
 # The runner-up is "close" when its fused score is at least this share of the top one.
 CLOSE_SECOND_RATIO = 0.97
 MAX_RELATED_BUTTONS = 2
+
+# The articles on how to report a problem or reach support. When someone reports a
+# problem, the step after the answer says exactly that (how to report it, for those who
+# may not reach a person; the report form, for those who may), so such an article would
+# be the same answer twice: only a troubleshooting article is worth showing first.
+REPORTING_ARTICLES = frozenset({"report-problem-mobile", "contact-support",
+                                "submit-web-ticket"})
 
 Outcome = Literal["clear", "ambiguous", "none"]
 IsConfident = Callable[[Hit], bool]
@@ -39,8 +57,19 @@ def decide(hits: Sequence[Hit], is_confident: IsConfident) -> KBDecision:
     return KBDecision("clear", [top])
 
 
+def articles_not_answering(intent: Optional[str]) -> FrozenSet[str]:
+    """The articles that cannot be the answer to a message with this intent.
+
+    A problem report is followed by how to report it (or by the report form), so the
+    articles that explain reporting are left out: one reply, not an article and its
+    near-duplicate. Every other intent may be answered by any article.
+    """
+    return REPORTING_ARTICLES if intent == "report_problem" else frozenset()
+
+
 def answer_question(index: Any, question: str, lang: str,
-                    vector_payload: object = None) -> KBDecision:
+                    vector_payload: object = None,
+                    exclude: Collection[str] = ()) -> KBDecision:
     """Searches the KB for a user's question and decides the answer, as the assistant does.
 
     Args:
@@ -48,10 +77,25 @@ def answer_question(index: Any, question: str, lang: str,
         question: the user's message.
         lang: the conversation language.
         vector_payload: the e5 vector the NLU pipeline published for the message, if any.
+        exclude: article ids that may not be the answer (``articles_not_answering``).
     """
     vector = index.query_vector(vector_payload)
     hits = index.answer_hits(question, lang, k=5, query_vector=vector)
-    return decide(hits, index.answerable(hits))
+    return without(decide(hits, index.answerable(hits)), exclude)
+
+
+def without(decision: KBDecision, exclude: Collection[str]) -> KBDecision:
+    """The decision with the excluded articles left out.
+
+    When the best answer is an excluded article, the message is about what that article
+    says, so no other article answers it (the next-ranked one merely shares words, e.g.
+    "report" with the article on reporting abuse): no article. An excluded runner-up of
+    a choice is dropped, leaving the clear answer.
+    """
+    if not decision.hits or decision.hits[0].id in exclude:
+        return KBDecision("none", [])
+    kept = [hit for hit in decision.hits if hit.id not in exclude]
+    return decision if len(kept) == len(decision.hits) else KBDecision("clear", kept)
 
 
 def consecutive_fallbacks(events: Sequence[Dict[str, Any]]) -> int:

@@ -285,11 +285,13 @@ def answered_article(parsed: dict, language: str, index: KBIndex) -> Optional[st
     Returns:
         The article id of a clear answer, or None (no answer, a choice, small talk).
     """
-    from bot.knowledge.answer import answer_question
+    from bot.knowledge.answer import answer_question, articles_not_answering
 
-    if parsed["intent"]["name"] not in KB_INTENTS:
+    intent = parsed["intent"]["name"]
+    if intent not in KB_INTENTS:
         return None
-    decision = answer_question(index, parsed["text"], language, parsed.get("text_embedding"))
+    decision = answer_question(index, parsed["text"], language, parsed.get("text_embedding"),
+                               exclude=articles_not_answering(intent))
     return decision.hits[0].id if decision.outcome == "clear" else None
 
 

@@ -11,6 +11,7 @@ from bot.accounts.store import AccountRepository
 from bot.handoff.records import HandoffRepository, OutboxRepository
 from bot.knowledge.feedback import FeedbackRepository
 from bot.studio.editors import EditorRepository
+from bot.web.form_submissions import FormSubmissionRepository
 
 
 class UnitOfWork:
@@ -33,6 +34,7 @@ class UnitOfWork:
         self.handoffs = HandoffRepository(self.session)
         self.outbox = OutboxRepository(self.session)
         self.editors = EditorRepository(self.session)
+        self.form_submissions = FormSubmissionRepository(self.session)
         return self
 
     def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:

@@ -94,8 +94,8 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
             from Rasa, the lexical ranking when Rasa does not answer).
         suggestions: the widget greeting's suggested questions; default:
             ``greeting_suggestions`` (from the tracker store, cached).
-        unit_of_work: the assistant's database: the demo users (development only) and
-            the studio's editors, decisions and votes.
+        unit_of_work: the assistant's database: the demo users (development only),
+            the studio's editors, decisions and votes, and the self-service forms sent.
         studio: serve the editors' studio (``/studio``, ``/api/studio``).
     """
     if app is None:
@@ -122,5 +122,5 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
     if suggestions is None:
         suggestions = greeting_suggestions(settings, catalogue)
     app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev,
-                                   suggestions=suggestions))
+                                   suggestions=suggestions, unit_of_work=unit_of_work))
     return app

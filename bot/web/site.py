@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.texts.cldr import format_day, language_self_name
 from bot.web import demo_content
+from bot.web.form_submissions import FORM_KINDS
+from bot.web.forms import TITLE_LABELS, install_forms
 from bot.web.labels import labels, page_language, widget_config
 from bot.web.markdown import render as render_markdown
 from kb_index.articles import LANGUAGES, Article
@@ -28,7 +30,8 @@ if TYPE_CHECKING:  # the wire formats; bot.web.site_search and .suggestions impo
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 POPULAR = ("contact-support", "sign-in-password", "audio-not-working", "screen-sharing",
            "recording", "support-plans")
-FORMS = ("report-abuse", "billing-discrepancy", "contact-sales")
+# The self-service forms (``bot.web.forms``); each has a KB article of the same id.
+FORMS = FORM_KINDS
 # The language menu: each language's name in itself (CLDR's, capitalised for a menu).
 LANGUAGE_SELF_NAMES = {code: language_self_name(code) for code in LANGUAGES}
 MAX_QUERY_CHARS = 200
@@ -42,7 +45,8 @@ Suggest = Callable[[str], List["Suggestion"]]
 # Scripts only from this origin (no inline script), so injected markup could not run.
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
-                                "img-src 'self' data:; connect-src *; frame-ancestors 'none'"),
+                                "img-src 'self' data:; connect-src *; frame-ancestors 'none'; "
+                                "form-action 'self'"),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
@@ -78,9 +82,16 @@ def _environment() -> Environment:
                        lstrip_blocks=True)
 
 
+def _default_unit_of_work() -> Any:
+    from bot import composition
+
+    return composition.unit_of_work()
+
+
 def site_router(catalogue: Callable[[], Catalogue], search: Search,
                 chat_url: Callable[[Request], str], dev_sign_in: bool,
-                suggestions: Optional[Suggest] = None) -> APIRouter:
+                suggestions: Optional[Suggest] = None,
+                unit_of_work: Optional[Callable[[], Any]] = None) -> APIRouter:
     """Builds the site's routes.
 
     Args:
@@ -94,6 +105,8 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         dev_sign_in: whether the "sign in as" selector is offered (development only).
         suggestions: the widget greeting's suggested questions for a language
             (``config.suggestions``); none when omitted.
+        unit_of_work: the assistant's database, where the self-service forms are
+            stored (``bot.storage.unit_of_work``); default: ``bot.composition``'s.
     """
     router = APIRouter()
     templates = _environment()
@@ -214,7 +227,7 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
         if lang not in LANGUAGES:
             return not_found(request, "en")
         return page(request, lang, "contact.html", articles=catalogue().by_id[lang],
-                    forms=catalogue().articles(lang, FORMS))
+                    forms=[(kind, TITLE_LABELS[kind]) for kind in FORMS])
 
     @router.get("/{lang}/top-resources", include_in_schema=False)
     def top_resources(request: Request, lang: str) -> HTMLResponse:
@@ -241,10 +254,23 @@ def site_router(catalogue: Callable[[], Catalogue], search: Search,
                     dates={n.version: format_day(n.date, lang, weekday=False, year=True)
                            for n in notes})
 
-    @router.get("/{lang}/forms", include_in_schema=False)
-    def forms(request: Request, lang: str) -> HTMLResponse:
-        if lang not in LANGUAGES:
-            return not_found(request, "en")
-        return page(request, lang, "forms.html", articles=catalogue().articles(lang, FORMS))
+    # /{lang}/forms, each form (GET and POST) and its confirmation page.
+    install_forms(router, page, lambda lang: catalogue().by_id[lang],
+                  unit_of_work or _default_unit_of_work)
+
+    # Keep this route last: any other address a browser asks for is the site's own 404
+    # page (with the header, the search box and the way back) in the address's language,
+    # else the browser's, not FastAPI's JSON; an API client (no text/html) keeps the JSON.
+    # Every method: a POST to an unknown address is a 404, not a 405 for this route.
+    @router.api_route("/{lang}/{rest:path}", include_in_schema=False,
+                      methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+    def unknown_page(request: Request, lang: str, rest: str) -> Response:
+        if request.method not in ("GET", "HEAD"):
+            return JSONResponse({"detail": "Not Found"}, status_code=404)
+        if lang in LANGUAGES:
+            return not_found(request, lang)
+        if "text/html" in request.headers.get("accept", ""):
+            return not_found(request, page_language(request.headers.get("accept-language", "")))
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
 
     return router

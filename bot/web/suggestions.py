@@ -156,13 +156,14 @@ def question_title(article: Article) -> str:
     """The article's most typical question, for a button title.
 
     Its first ``questions`` entry that is a question (ends with "?") of at most
-    ``MAX_TITLE_CHARS`` characters (the first entries are the canonical phrasings); else
-    the article's title.
+    ``MAX_TITLE_CHARS`` characters (the first entries are the canonical phrasings),
+    with a capital first letter (training questions are often typed in lower case, a
+    button is not); else the article's title.
     """
     for question in article.questions:
         text = " ".join(question.split())
         if text.endswith("?") and len(text) <= MAX_TITLE_CHARS:
-            return text
+            return text[:1].upper() + text[1:]
     return article.title
 
 

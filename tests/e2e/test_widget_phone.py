@@ -88,7 +88,9 @@ def assert_greeting(widget: Widget) -> None:
         intent, _, entities = suggestion["payload"].partition("{")
         assert intent == "/ask_question", suggestion
         article = articles[json.loads("{" + entities)["article_id"]]
-        questions = [" ".join(q.split()) for q in article.questions] + [article.title]
+        # Shown with a capital first letter (bot/web/suggestions.question_title).
+        questions = [" ".join(q.split()) for q in article.questions]
+        questions = [q[:1].upper() + q[1:] for q in questions] + [article.title]
         assert suggestion["title"] in questions, (suggestion, widget.lang)
     titles = [s["title"] for s in suggestions]
     buttons = intro.locator(".hb-suggestions button")
@@ -206,6 +208,50 @@ def test_the_floating_chat_on_a_wide_screen_is_not_modal(widget_factory):
     page.keyboard.press("Escape")
     panel.wait_for(state="hidden")
     assert page.evaluate(FOCUS)["cls"] == "hb-launcher"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_closing_gives_the_focus_back_to_what_opened_the_chat(widget_factory, lang):
+    """The contact page's own "open the assistant" button, not the launcher."""
+    widget = widget_factory(lang, f"opener-{lang}")
+    page = widget.page
+    widget.goto("contact")
+    opener = page.locator("[data-open-chat]")
+    opener.wait_for(state="visible")
+    opener.focus()
+    page.keyboard.press("Enter")
+    page.locator("#hb-panel").wait_for(state="visible")
+    page.keyboard.press("Escape")
+    page.locator("#hb-panel").wait_for(state="hidden")
+    assert page.evaluate("() => document.activeElement.hasAttribute('data-open-chat')")
+    widget.open()  # the launcher itself: the focus goes back to it
+    page.keyboard.press("Escape")
+    assert page.evaluate(FOCUS)["cls"] == "hb-launcher"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_paste_longer_than_the_limit_says_it_was_cut(widget_factory, lang):
+    widget = widget_factory(lang, f"paste-{lang}")
+    page = widget.page
+    widget.goto()
+    widget.open()
+    box = page.locator("#hb-input")
+    box.focus()
+    # A real paste (Ctrl+V) of 2500 characters: maxlength keeps 2000.
+    page.evaluate("""() => {
+      const data = new DataTransfer();
+      data.setData("text/plain", "a".repeat(2500));
+      const box = document.getElementById("hb-input");
+      box.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true,
+                                                     cancelable: true}));
+      box.value = "a".repeat(2000);
+      box.dispatchEvent(new InputEvent("input", {inputType: "insertFromPaste",
+                                                 bubbles: true}));
+    }""")
+    cut = widget.labels["pasted_too_long"].replace("{max}", "2000")
+    assert page.locator("#hb-counter").text_content() == cut
+    page.keyboard.press("Backspace")  # typing on: the usual counter again
+    assert page.locator("#hb-counter").text_content() != cut
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -299,7 +299,7 @@ def kb_outcome(decision) -> str:
 
 @pytest.fixture(scope="module")
 def outcomes(trained_model) -> Dict[Tuple[str, str], Outcome]:
-    from bot.knowledge.answer import answer_question
+    from bot.knowledge.answer import answer_question, articles_not_answering
     from bot.nlu.evaluation import KB_INTENTS, parse_all
     from kb_index.search import default_searcher
 
@@ -311,7 +311,8 @@ def outcomes(trained_model) -> Dict[Tuple[str, str], Outcome]:
         kb = ""
         if intent in KB_INTENTS:
             kb = kb_outcome(answer_question(index, message, language,
-                                            result.get("text_embedding")))
+                                            result.get("text_embedding"),
+                                            exclude=articles_not_answering(intent)))
         results[(language, message)] = Outcome(intent, kb)
     return results
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -19,6 +20,7 @@ from actions.escalation import (
 from bot import composition
 from bot.accounts.identity import GUEST, IDENTITY_KEY, Identity, with_identity
 from bot.escalation.priority_classifier import Prediction
+from bot.web.labels import all_labels
 from tests.conftest import LANGUAGES, TEST_SECRET
 from tests.fakes import FakeLiveAgent
 from tests.trackers import make_tracker, parse_data, user_event
@@ -49,6 +51,15 @@ def escalation(messages):
 
 
 SELF = ["knowledge_base", "video_tutorials", "community_forum", "assistant"]
+
+# A help-center path or URL (what the widget's richText would make a link), or an
+# unfilled `{..._url}` field: never in a text shown with a card, which links the pages.
+RAW_PATH = re.compile(r"https?://|/(?:ru|nb|fr|it|en)/|/(?:articles|videos|community|forms|"
+                      r"contact)\b|\{\w*_url\}")
+
+
+def texts_shown_with_a_card(messages):
+    return [m["text"] for m in messages if m.get("custom") and m.get("text")]
 
 
 @pytest.fixture(autouse=True)
@@ -116,7 +127,9 @@ def test_request_human_follows_the_seeds(user_id, decision, channels, phone, lan
     else:
         assert "+1.888" not in text and "+44" not in text
     if decision == "self_service":
-        assert f"/{lang}/articles" in text and "/community" in text and f"/{lang}/forms" in text
+        # The card links the pages by name; the text names the contact page, no path.
+        assert all_labels()[lang]["site"]["contact_support"] in text
+        assert not RAW_PATH.search(text), text
 
 
 CLAIMS = {
@@ -317,3 +330,31 @@ def test_cancel_forgets_the_report(lang):
     assert messages[0]["text"]
     assert SlotSet("problem_description", None) in events
     assert SlotSet("requested_slot", None) in events
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("user_id", [outcome[0] for outcome in OUTCOMES])
+def test_no_text_shown_with_a_card_carries_a_raw_path(user_id, lang):
+    # Every reply that comes with an escalation card, for every demo user and language:
+    # the card links the pages by name, so a path in the text would be a second link.
+    replies = []
+    replies += run(ActionRequestHuman(), tracker(user_id, lang))[0]
+    replies += run(ActionExplainSupport(), tracker(user_id, lang, intent="ask_my_plan"))[0]
+    replies += run(ActionCompleteHandoff(), tracker(
+        user_id, lang, intent="affirm", slots={**REPORT, "priority": "P2"}))[0]
+    texts = texts_shown_with_a_card(replies)
+    assert len(texts) == 3, replies
+    assert [t for t in texts if RAW_PATH.search(t)] == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_database_down_answer_carries_no_raw_path(lang):
+    from sqlalchemy.exc import OperationalError
+
+    def broken():
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    composition.override("session_factory", broken)
+    messages, _ = run(ActionRequestHuman(), tracker("u-biz-admin", lang))
+    (text,) = texts_shown_with_a_card(messages)
+    assert not RAW_PATH.search(text), text

@@ -211,3 +211,40 @@ def test_a_thumbs_down_inside_the_report_form_is_stored_without_the_help_menu(da
     with UnitOfWork(database) as uow:
         (vote,) = uow.feedback.for_article("audio-not-working")
         assert vote.helpful is False
+
+
+# "I want to report a problem", with no symptom: the search ranks the article on how to
+# report first, which the rule's next step (how to report it, or the report form) says
+# again. The action leaves it out, in every language.
+REPORTS = {"en": "I want to report a bug", "fr": "je veux signaler un problème",
+           "it": "voglio segnalare un problema", "nb": "jeg vil rapportere et problem",
+           "ru": "хочу сообщить о проблеме"}
+
+
+def report_tracker(lang, intent="report_problem"):
+    latest = parse_data(REPORTS[lang], intent)
+    return make_tracker(latest, sender="user-1", language=lang, events=[user_event(latest)])
+
+
+@pytest.mark.parametrize("lang", sorted(REPORTS))
+def test_a_problem_report_gets_no_article_on_how_to_report_it(lang):
+    use(FakeSearcher(FakeIndex([hit("report-problem-mobile", lang=lang),
+                                hit("report-abuse", score=0.10, lang=lang)])))
+    events, messages = run(ActionAnswerFromKB(), report_tracker(lang))
+    assert (events, messages) == ([SlotSet("kb_article_id", None)], [])
+
+
+@pytest.mark.parametrize("lang", sorted(REPORTS))
+def test_a_problem_report_still_gets_the_troubleshooting_article(lang):
+    use(FakeSearcher(FakeIndex([hit("poor-connection", lang=lang),
+                                hit("report-problem-mobile", score=0.179, lang=lang)])))
+    _, messages = run(ActionAnswerFromKB(), report_tracker(lang))
+    assert messages[0]["custom"]["kb"]["article_id"] == "poor-connection"
+    assert messages[0]["buttons"] == []  # no choice with the article on reporting
+
+
+@pytest.mark.parametrize("lang", sorted(REPORTS))
+def test_asking_how_to_report_still_gets_the_article(lang):
+    use(FakeSearcher(FakeIndex([hit("report-problem-mobile", lang=lang)])))
+    _, messages = run(ActionAnswerFromKB(), report_tracker(lang, intent="ask_question"))
+    assert messages[0]["custom"]["kb"]["article_id"] == "report-problem-mobile"

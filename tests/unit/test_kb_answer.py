@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.knowledge.answer import (
+    REPORTING_ARTICLES,
     KBDecision,
     answer_messages,
+    answer_question,
     article_payload,
+    articles_not_answering,
     consecutive_fallbacks,
     decide,
 )
@@ -100,3 +103,61 @@ def test_consecutive_fallbacks_counts_only_the_latest_run():
                                   user("nlu_fallback"), bot, user("nlu_fallback")]) == 2
     assert consecutive_fallbacks([user("greet")]) == 0
     assert consecutive_fallbacks([]) == 0
+
+
+class RankedIndex:
+    """answer_hits returns the given ranking; the rule is ``confident``."""
+
+    def __init__(self, hits):
+        self.hits = hits
+
+    def query_vector(self, payload):
+        return None
+
+    def answer_hits(self, question, lang, k=5, query_vector=None):
+        return self.hits
+
+    def answerable(self, hits):
+        assert hits == self.hits  # the rule sees the full ranking
+        return confident
+
+
+# A problem report is followed by how to report it (or the report form): an article on
+# reporting would be the same answer twice; a troubleshooting article may come first.
+@pytest.mark.parametrize(
+    ("intent", "ranking", "outcome", "ids"),
+    [
+        ("report_problem", [("report-problem-mobile", 0.18)], "none", []),
+        ("report_problem", [("contact-support", 0.18), ("submit-web-ticket", 0.179)],
+         "none", []),
+        # The best answer is about reporting: the next one only shares words with it.
+        ("report_problem", [("report-problem-mobile", 0.18), ("report-abuse", 0.10)],
+         "none", []),
+        ("report_problem", [("report-problem-mobile", 0.18), ("poor-connection", 0.179)],
+         "none", []),
+        # A troubleshooting article first: it answers; a close reporting one is dropped.
+        ("report_problem", [("audio-not-working", 0.18), ("report-problem-mobile", 0.179)],
+         "clear", ["audio-not-working"]),
+        ("report_problem", [("audio-not-working", 0.18), ("poor-connection", 0.179)],
+         "ambiguous", ["audio-not-working", "poor-connection"]),
+        ("report_problem", [("report-abuse", 0.18)], "clear", ["report-abuse"]),
+        ("ask_question", [("report-problem-mobile", 0.18)], "clear",
+         ["report-problem-mobile"]),
+        ("nlu_fallback", [("contact-support", 0.18)], "clear", ["contact-support"]),
+    ],
+)
+def test_a_problem_report_is_not_answered_with_how_to_report_it(intent, ranking, outcome,
+                                                                ids):
+    hits = [hit(article_id, score) for article_id, score in ranking]
+    decision = answer_question(RankedIndex(hits), "q", "en",
+                               exclude=articles_not_answering(intent))
+    assert (decision.outcome, [h.id for h in decision.hits]) == (outcome, ids)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_reporting_articles_exist_in_every_language(lang):
+    from kb_index.articles import load_articles
+    from kb_index.build import DEFAULT_SOURCE
+
+    ids = {a.id for a in load_articles(DEFAULT_SOURCE, [lang])}
+    assert REPORTING_ARTICLES <= ids

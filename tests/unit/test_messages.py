@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 import string
 
 import pytest
@@ -41,6 +42,19 @@ def test_the_kb_answer_text_is_the_summary_without_the_article_link(lang):
     assert fields(variant["text"]) == {"summary"}
     text = render("kb_answer", lang, summary="S.")["text"]
     assert text == "S." and "/articles/" not in text and "http" not in text
+
+
+# A help-center path or URL, or a `{..._url}` field. The replies that link help-center
+# pages come with a card (custom.kb, custom.escalation) that links them by name.
+RAW_PATH = re.compile(r"https?://|/(?:ru|nb|fr|it|en)/|/(?:articles|videos|community|forms|"
+                      r"contact)\b|\{\w*_url\}|/\{lang\}/")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_message_carries_a_raw_help_center_path(lang):
+    found = [f"{key}: {v['text']}" for key, variants in sorted(catalogue().items())
+             for v in variants[lang] if RAW_PATH.search(v["text"])]
+    assert found == []
 
 
 def test_unknown_language_falls_back_to_english_and_unknown_key_fails():

@@ -210,13 +210,16 @@ def test_each_suggestion_is_a_question_in_the_language_that_opens_its_article(st
                                                       (("article_id", article_id),))
         # The help-center channel lets it through without the bot having offered it.
         assert widget_allows(payload, lambda i: i in kb_catalogue().by_id[lang])
-        assert suggestion["title"] in (*article.questions, article.title)
+        capitalised = [q[:1].upper() + q[1:] for q in article.questions]
+        assert suggestion["title"] in (*capitalised, article.title)
         assert suggestion["title"] == question_title(article)
         assert set(suggestion) == {"title", "payload"}
 
 
 @pytest.mark.parametrize(("questions", "title", "expected"), [
-    (("how do I record?", "recording stuck"), "Recording", "how do I record?"),
+    # A button starts with a capital, whatever the training question's spelling.
+    (("how do I record?", "recording stuck"), "Recording", "How do I record?"),
+    (("как записать встречу?",), "Запись встречи", "Как записать встречу?"),
     (("recording stuck", "Where are my recordings?"), "Recording",
      "Where are my recordings?"),
     (("recording stuck", "no question here"), "Recording", "Recording"),

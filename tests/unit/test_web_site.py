@@ -14,7 +14,7 @@ from bot.accounts.identity import identity_from_authorization
 from bot.settings import Settings
 from bot.storage.unit_of_work import UnitOfWork
 from bot.web.app import STATIC_DIR, create_web_app, kb_catalogue
-from bot.web.labels import all_labels, page_language
+from bot.web.labels import all_labels, labels, page_language
 from kb_index.articles import LANGUAGES
 from tests.conftest import TEST_SECRET
 
@@ -111,6 +111,28 @@ def test_unknown_pages_get_a_page_not_a_traceback(client, path, status):
     response = client.get(path)
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
+
+
+NOT_FOUND_TITLES = {lang: labels(lang)["site"]["not_found"] for lang in LANGUAGES}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("mistyped", ["video", "contacts", "forum", "articles/a/b", "x.html"])
+def test_a_mistyped_address_gets_the_sites_404_page_in_its_language(client, lang, mistyped):
+    response = client.get(f"/{lang}/{mistyped}", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert NOT_FOUND_TITLES[lang] in response.text
+    assert f'href="/{lang}/"' in response.text  # the way back
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_unknown_address_outside_the_languages_is_a_page_for_a_browser(client, lang):
+    browser = client.get("/nowhere/at/all", headers={"Accept": "text/html",
+                                                     "Accept-Language": lang})
+    assert browser.status_code == 404 and NOT_FOUND_TITLES[lang] in browser.text
+    api = client.get("/nowhere/at/all", headers={"Accept": "application/json"})
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
 
 
 def test_redirects_to_the_browser_language_and_to_the_community_page(client):

@@ -13,7 +13,8 @@ from kb_index.articles import LANGUAGES
 WIDGET_JS = (STATIC_DIR / "widget.js").read_text(encoding="utf-8")
 # Looked up by a computed key: L["channel_" + channel], L[FEEDBACK[payload]].
 COMPUTED = {f"channel_{c}" for c in ("live_chat", "web_ticket", "phone", "knowledge_base",
-                                     "video_tutorials", "community_forum", "assistant")}
+                                     "video_tutorials", "community_forum", "assistant",
+                                     "forms", "contact_support")}
 COMPUTED |= {"helpful", "not_helpful"}
 GREETING = ("greeting", "greeting_answer", "greeting_report", "greeting_person", "suggestions")
 
@@ -45,3 +46,10 @@ def test_the_greeting_is_written_in_each_language():
 def test_the_related_articles_heading_matches_the_site(lang):
     labels = all_labels()[lang]
     assert labels["widget"]["related_articles"] == labels["site"]["related_articles"]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_cards_contact_link_is_named_like_the_page(lang):
+    # The reply's text names the page ("the Contact support page"); the card links it.
+    labels = all_labels()[lang]
+    assert labels["widget"]["channel_contact_support"] == labels["site"]["contact_support"]

@@ -9,6 +9,7 @@ from bot.handoff import records  # noqa: F401
 from bot.knowledge import feedback  # noqa: F401
 from bot.storage.engine import Base, make_engine
 from bot.studio import editors  # noqa: F401
+from bot.web import form_submissions  # noqa: F401
 
 config = context.config
 engine = config.attributes.get("engine")

@@ -16,12 +16,19 @@
   const LIVE_STATES = new Set(["live", "queued", "with_agent"]);
   const POLLED_STATES = new Set([...LIVE_STATES, "pending"]);
   const FEEDBACK = { "/kb_helpful": "helpful", "/kb_not_helpful": "not_helpful" };
-  // The help center's self-service pages, by escalation channel.
+  // The help center's self-service pages, by escalation channel. The reply's text names
+  // them without paths: the card is where they are linked, once each.
   const SELF_SERVICE_PAGES = {
     knowledge_base: (lang) => `/${lang}/articles`,
     video_tutorials: (lang) => `/${lang}/videos`,
     community_forum: (lang) => `/${lang}/community`,
+    forms: (lang) => `/${lang}/forms`,
+    contact_support: (lang) => `/${lang}/contact`,
   };
+  // Every account may use the forms, and the contact page explains every way to reach
+  // support: a self-service card links both after the pages of its channels.
+  const SELF_SERVICE_EXTRA = ["forms", "contact_support"];
+  const isPage = (channel) => Object.prototype.hasOwnProperty.call(SELF_SERVICE_PAGES, channel);
 
   const config = JSON.parse(document.getElementById("helpbot-config").textContent);
   const L = config.labels;
@@ -376,10 +383,18 @@
       rows.append(el("dt", { text: term }), el("dd", { text: String(value) }));
     };
     const channels = el("dd", { className: "hb-channels" });
-    (data.channels || []).forEach((channel, position) => {
+    let listed = Array.isArray(data.channels) ? data.channels.slice() : [];
+    if (!handoff) {
+      // The linked pages first (the extra ones after the channel's own), then the rest
+      // (the assistant), each once.
+      const pages = listed.filter(isPage);
+      const extra = SELF_SERVICE_EXTRA.filter((c) => !pages.includes(c));
+      listed = [...pages, ...extra, ...listed.filter((c) => !isPage(c))];
+    }
+    listed.forEach((channel, position) => {
       if (position) channels.appendChild(document.createTextNode(", "));
       const name = L["channel_" + channel] || String(channel);
-      const href = SELF_SERVICE_PAGES[channel];
+      const href = isPage(channel) ? SELF_SERVICE_PAGES[channel] : null;
       channels.appendChild(href ? el("a", { href: href(config.lang), text: name })
                                 : document.createTextNode(name));
     });
@@ -565,7 +580,15 @@
     }
   }
 
+  // What had the focus when the chat opened (the launcher, or a page's own "open the
+  // assistant" button): closing gives the focus back there.
+  let opener = null;
+
   function setOpen(open, focus) {
+    if (open && panel.hidden) {
+      const active = document.activeElement;
+      opener = active && active !== document.body && !root.contains(active) ? active : null;
+    }
     commit((current) => {
       current.open = open;
     });
@@ -577,13 +600,22 @@
       log.scrollTop = log.scrollHeight;
       if (focus) input.focus();
     } else if (focus) {
-      launcher.focus();
+      const back = opener && opener.isConnected && !opener.closest("[inert]")
+        && opener.getClientRects().length ? opener : launcher;
+      opener = null;
+      back.focus();
     }
   }
 
+  // A paste longer than the room left is cut by the box's maxlength: say so, instead of
+  // losing the end silently.
+  let pasteCut = false;
+
   function updateCounter() {
+    if (!input.value) pasteCut = false;
     const left = MAX_MESSAGE_CHARS - input.value.length;
-    counter.textContent = left < 200 ? format(L.characters_left, { count: left }) : "";
+    counter.textContent = pasteCut ? format(L.pasted_too_long, { max: MAX_MESSAGE_CHARS })
+      : left < 200 ? format(L.characters_left, { count: left }) : "";
   }
 
   // ---- talking to the assistant -----------------------------------------------------
@@ -1016,7 +1048,13 @@
       form.requestSubmit();
     }
   });
-  input.addEventListener("input", () => {
+  input.addEventListener("paste", (event) => {
+    const pasted = (event.clipboardData && event.clipboardData.getData("text")) || "";
+    const selected = (input.selectionEnd || 0) - (input.selectionStart || 0);
+    pasteCut = pasted.length > MAX_MESSAGE_CHARS - (input.value.length - selected);
+  });
+  input.addEventListener("input", (event) => {
+    if (event.inputType !== "insertFromPaste") pasteCut = false;
     updateCounter();
     commit((current) => {
       current.draft = input.value;
