@@ -306,6 +306,10 @@ def test_opening_sends_nothing_and_a_suggestion_asks_its_question(widget_factory
     assert widget.errors == [], widget.errors
 
 
+OWN_PAGES = ("contact", "videos", "community", "forms", "top-resources", "release-notes",
+             "no-such-page")
+
+
 def serious(results: Any) -> List[str]:
     return [f"{v['id']} ({v['impact']}): {v['help']} -> "
             + "; ".join(" ".join(n["target"]) + " " + n["html"][:160] for n in v["nodes"])
@@ -331,5 +335,15 @@ def test_no_serious_accessibility_violation(widget_factory, lang):
     # The answer again, full screen on a phone-sized window (the modal dialog).
     widget.page.set_viewport_size(PHONES["390x844"])
     found["search, full screen"] = serious(axe.run(widget.page))
+    widget.page.set_viewport_size(DESKTOP)
+    widget.page.locator("#hb-panel .hb-close").click()
+    # The site's own pages, and a form sent empty (its error summary and field errors).
+    for path in OWN_PAGES:
+        widget.goto(path)
+        found[path] = serious(axe.run(widget.page))
+    widget.goto("forms/report-abuse")
+    widget.page.locator("form[data-form] button[type=submit]").click()
+    widget.page.locator("[aria-invalid=true]").first.wait_for()
+    found["forms/report-abuse, sent empty"] = serious(axe.run(widget.page))
     assert found == {name: [] for name in found}, json.dumps(found, indent=1,
                                                              ensure_ascii=False)
