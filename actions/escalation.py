@@ -16,8 +16,8 @@ from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.common import intent, language, now_for, verified_user
-from bot import composition
+from actions.common import intent, language, now_for, user_timezone, verified_user
+from bot import DEFAULT_LANGUAGE, composition
 from bot.escalation.entitlements import HANDOFF, SELF_SERVICE, entitlement
 from bot.escalation.priority import FIRST_RESPONSE_HOURS, PRIORITIES, targets
 from bot.escalation.replies import (
@@ -30,6 +30,7 @@ from bot.escalation.replies import (
 )
 from bot.handoff.live_agent_client import LiveAgentRefused, TicketPayload
 from bot.handoff.records import hand_over
+from bot.handoff.transcript import TranscriptEntry, transcript_entries
 from bot.texts.catalogue import render, text
 
 logger = logging.getLogger(__name__)
@@ -47,16 +48,13 @@ def _account_unavailable(dispatcher: CollectingDispatcher, lang: str) -> List[Ev
     return [SlotSet(DECISION_SLOT, SELF_SERVICE)]
 
 
-def transcript(tracker: Tracker, limit: int = 60) -> List[Dict[str, Any]]:
-    """The conversation so far, for the agent: who said what, and when."""
-    lines = []
-    for event in tracker.events:
-        kind = event.get("event")
-        text_said = event.get("text")
-        if kind in ("user", "bot") and text_said:
-            lines.append({"from": "user" if kind == "user" else "assistant",
-                          "text": str(text_said)[:2000], "at": event.get("timestamp")})
-    return lines[-limit:]
+def transcript(tracker: Tracker, limit: int = 60) -> List[TranscriptEntry]:
+    """The conversation so far, for the agent: who said what, when, in which language.
+
+    A click reads as the title of the button the user saw, not its payload
+    (``bot.handoff.transcript``).
+    """
+    return transcript_entries(tracker.events, DEFAULT_LANGUAGE, limit)
 
 
 def ticket_payload(tracker: Tracker, user: Any, due: Any, lang: str) -> TicketPayload:
@@ -79,7 +77,8 @@ def ticket_payload(tracker: Tracker, user: Any, due: Any, lang: str) -> TicketPa
         "support_tier": user.support_tier, "language": lang, "priority": due.priority,
         "first_response_due": due.first_response_due.isoformat(),
         "resolution_due": due.resolution_due.isoformat() if due.resolution_due else None,
-        "report": report,
+        # The user's time zone (IANA name) lets the console show times as the user lives them.
+        "report": {**report, "timezone": getattr(user_timezone(tracker), "key", None) or "UTC"},
         "transcript": transcript(tracker),
     }
 

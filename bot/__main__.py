@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
+from datetime import date, timedelta
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 from pydantic import ValidationError
 
@@ -250,6 +251,62 @@ def rollback_command(version: str | None, by: str) -> int:
     return 0
 
 
+def parse_since(value: str, today: date) -> date:
+    """``"7d"`` (the last 7 days, today included) or an ISO date, as the first day."""
+    if value.endswith("d") and value[:-1].isdigit():
+        return today - timedelta(days=max(int(value[:-1]), 1) - 1)
+    return date.fromisoformat(value)
+
+
+def report_command(since: str, until: str | None, as_csv: bool) -> int:
+    """Prints the figures of both sides, a table per figure or one CSV.
+
+    The assistant's come from the rollup, brought up to date first; the humans' from
+    the live-agent database (this command is a composition root, like ``run``).
+    """
+    from datetime import datetime, timezone
+
+    from sqlalchemy import inspect
+    from sqlalchemy.orm import sessionmaker
+
+    from bot.live_agent.reports import ticket_report
+    from bot.reporting.figures import assistant_report
+    from bot.reporting.render import as_csv as render_csv
+    from bot.reporting.render import as_text
+    from bot.reporting.rollup import update
+    from bot.storage.engine import make_engine, require_current_schema
+
+    settings = get_settings()
+    today = datetime.now(timezone.utc).date()
+    try:
+        start = parse_since(since, today)
+        end = date.fromisoformat(until) if until else today + timedelta(days=1)
+    except ValueError:
+        print("error: --since is 'Nd' or YYYY-MM-DD; --until is YYYY-MM-DD", file=sys.stderr)
+        return 2
+    if start >= end:
+        print("error: --since must be before --until", file=sys.stderr)
+        return 2
+    db = make_engine(settings.database_url)
+    tracker = make_engine(settings.tracker_store_url)
+    live = make_engine(settings.live_agent_database_url)
+    try:
+        require_current_schema(db)
+        update(tracker, db)
+        assistant = assistant_report(db, start, end)
+        tickets: Dict[str, Any] = {}
+        if inspect(live).has_table("tickets"):
+            with sessionmaker(bind=live, future=True)() as session:
+                tickets = ticket_report(session, start, end).dict()
+        else:
+            print("(no live-agent database yet: no humans' figures)", file=sys.stderr)
+    finally:
+        for engine in (db, tracker, live):
+            engine.dispose()
+    sys.stdout.write(render_csv(assistant, tickets) if as_csv else as_text(assistant, tickets))
+    return 0
+
+
 def main(argv: List[str] | None = None) -> int:
     """Parses the command line and runs the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
@@ -284,6 +341,14 @@ def main(argv: List[str] | None = None) -> int:
         "rollback", help="put an older model back in service (default: the previous one)")
     rollback_parser.add_argument("version", nargs="?", help="a version from `models`")
     rollback_parser.add_argument("--by", default="cli", help="who rolls back")
+    report_parser = commands.add_parser(
+        "report", help="the help center's figures per day, language and plan: the "
+                       "assistant's and the humans' (README, \"Figures\")")
+    report_parser.add_argument("--since", default="7d",
+                               help="'Nd' (the last N days, today included) or YYYY-MM-DD")
+    report_parser.add_argument("--until", help="first day not included (default: tomorrow)")
+    report_parser.add_argument("--csv", action="store_true",
+                               help="one CSV: figure,day,language,plan,dimension,value")
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
@@ -314,6 +379,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return models_command()
     if args.command == "rollback":
         return rollback_command(args.version, args.by)
+    if args.command == "report":
+        return report_command(args.since, args.until, args.csv)
     return 2
 
 

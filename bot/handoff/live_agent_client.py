@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional, TypedDict
 
 import requests
 
+from bot.handoff.transcript import TranscriptEntry
+
 
 class TicketPayload(TypedDict):
     """A handoff as the assistant sends it (``POST /api/tickets``).
@@ -28,7 +30,8 @@ class TicketPayload(TypedDict):
     first_response_due: str
     resolution_due: Optional[str]
     report: Dict[str, Any]  # the report form's slots, without the "problem_" prefix
-    transcript: List[Dict[str, Any]]  # {"sender": "user" | "bot", "text", "at"}
+    # {"from": "user" | "assistant", "text", "at", "lang", "payload"?, "vote"?, "article"?}
+    transcript: List[TranscriptEntry]
 
 
 class LiveAgentUnavailable(RuntimeError):

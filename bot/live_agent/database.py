@@ -47,6 +47,8 @@ class DemoAgent(DataModel):
     password: RawText
     languages: List[Language] = Field(..., min_items=1)
     online: StrictBool = False
+    # A manager also sees the figures (the dashboard, GET /api/reports/tickets).
+    manager: StrictBool = False
 
 
 class DemoAgentsFile(DataModel):
@@ -83,6 +85,7 @@ def seed_agents(session: Session, path: Path = DEMO_AGENTS) -> int:
         agent.languages = " ".join(entry["languages"])
         agent.password_hash = hash_password(str(entry["password"]))
         agent.online = bool(entry.get("online", False))
+        agent.manager = bool(entry.get("manager", False))
         session.add(agent)
     session.commit()
     return len(agents)

@@ -9,17 +9,20 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import declarative_base
+from sqlalchemy.sql.expression import false
 
 LiveAgentBase = declarative_base()
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 STATUSES = ("open", "claimed", "resolved")
+MESSAGE_KINDS = ("text", "article")
 
 
 class Agent(LiveAgentBase):  # type: ignore[valid-type,misc]
@@ -33,6 +36,8 @@ class Agent(LiveAgentBase):  # type: ignore[valid-type,misc]
     # Space-separated language codes, e.g. "fr it en".
     languages = Column(String(100), nullable=False)
     online = Column(Boolean, nullable=False, default=False)
+    # A manager also sees the figures (GET /api/reports/tickets).
+    manager = Column(Boolean, nullable=False, default=False, server_default=false())
 
 
 class AgentSession(LiveAgentBase):  # type: ignore[valid-type,misc]
@@ -53,6 +58,10 @@ class Ticket(LiveAgentBase):  # type: ignore[valid-type,misc]
         CheckConstraint("priority IN ('P1', 'P2', 'P3', 'P4')", name="ck_ticket_priority"),
         CheckConstraint("status IN ('open', 'claimed', 'resolved')", name="ck_ticket_status"),
         UniqueConstraint("idempotency_key", name="uq_ticket_idempotency_key"),
+        # The figures select tickets by these times (bot.live_agent.reports).
+        Index("ix_tickets_created_at", "created_at"),
+        Index("ix_tickets_claimed_at", "claimed_at"),
+        Index("ix_tickets_resolved_at", "resolved_at"),
     )
 
     id = Column(String(64), primary_key=True)
@@ -94,8 +103,16 @@ class TicketMessage(LiveAgentBase):  # type: ignore[valid-type,misc]
     created_at = Column(DateTime(timezone=True), nullable=False)
     # Set by the assistant on relayed user messages; unique per ticket (retries).
     idempotency_key = Column(String(200), nullable=True)
+    # "text", or "article": a KB article card (``card``) sent by the agent.
+    kind = Column(String(10), nullable=False, default="text", server_default="text")
+    # The message's language (NULL for messages stored before it was recorded).
+    lang = Column(String(5), nullable=True)
+    # For an article: {"article_id", "lang", "title", "summary", "url"}, in the user's language.
+    card = Column(JSON, nullable=True)
     __table_args__ = (UniqueConstraint("ticket_id", "idempotency_key",
-                                       name="uq_ticket_messages_idempotency_key"),)
+                                       name="uq_ticket_messages_idempotency_key"),
+                      CheckConstraint("kind IN ('text', 'article')",
+                                      name="ck_ticket_messages_kind"))
 
 
 class Notification(LiveAgentBase):  # type: ignore[valid-type,misc]

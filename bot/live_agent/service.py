@@ -9,14 +9,15 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from sqlalchemy import and_, case, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.live_agent.models import (
+    MESSAGE_KINDS,
     PRIORITIES,
     Agent,
     AgentSession,
@@ -25,6 +26,7 @@ from bot.live_agent.models import (
     TicketMessage,
 )
 from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
+from bot.live_agent.reports import TicketReport, ticket_report
 from bot.storage.engine import as_utc
 
 Clock = Callable[[], datetime]
@@ -84,11 +86,16 @@ class TicketView:
     created_at: datetime
     breached: bool
     rating: Optional[int]
+    claimed_by_name: Optional[str] = None
+    claimed_at: Optional[datetime] = None
+    # The id of the ticket's latest live message (0: none yet), for the console's unread mark.
+    last_message_id: int = 0
     report: Dict[str, Any] = field(default_factory=dict)
     transcript: List[Dict[str, Any]] = field(default_factory=list)
 
 
-def _view(ticket: Ticket, details: bool = True) -> TicketView:
+def _view(ticket: Ticket, details: bool = True,
+          names: Optional[Dict[str, str]] = None, last_message_id: int = 0) -> TicketView:
     return TicketView(
         id=ticket.id, sender_id=ticket.sender_id, user_id=ticket.user_id,
         user_name=ticket.user_name, account_id=ticket.account_id, plan=ticket.plan,
@@ -97,6 +104,8 @@ def _view(ticket: Ticket, details: bool = True) -> TicketView:
         claimed_by=ticket.claimed_by, first_response_due=as_utc(ticket.first_response_due),
         resolution_due=as_utc(ticket.resolution_due), created_at=as_utc(ticket.created_at),
         breached=bool(ticket.breached), rating=ticket.rating,
+        claimed_by_name=(names or {}).get(ticket.claimed_by or "") or ticket.claimed_by,
+        claimed_at=as_utc(ticket.claimed_at), last_message_id=last_message_id,
         report=dict(ticket.report or {}) if details else {},
         transcript=list(ticket.transcript or []) if details else [],
     )
@@ -178,7 +187,7 @@ class LiveAgentService:
         """One ticket with its report and transcript."""
         with self._sessions() as session:
             self._mark_breaches(session)
-            return _view(self._get(session, ticket_id))
+            return _view(self._get(session, ticket_id), names=self._agent_names(session))
 
     @staticmethod
     def _get(session: Session, ticket_id: str) -> Ticket:
@@ -195,7 +204,12 @@ class LiveAgentService:
             query = select(Ticket).order_by(rank, Ticket.first_response_due, Ticket.created_at)
             if not include_resolved:
                 query = query.where(Ticket.status != "resolved")
-            return [_view(t, details=False) for t in session.execute(query).scalars()]
+            names = self._agent_names(session)
+            latest = dict(session.execute(
+                select(TicketMessage.ticket_id, func.max(TicketMessage.id))
+                .group_by(TicketMessage.ticket_id)).all())
+            return [_view(t, details=False, names=names, last_message_id=latest.get(t.id) or 0)
+                    for t in session.execute(query).scalars()]
 
     def _mark_breaches(self, session: Session) -> None:
         """Flags unresolved tickets past a due time they have not met."""
@@ -232,18 +246,35 @@ class LiveAgentService:
                 raise TicketError(409, "already_claimed",
                                   f"ticket {ticket_id} is {ticket.status}"
                                   + (f" by {ticket.claimed_by}" if ticket.claimed_by else ""))
-            return _view(ticket)
+            return _view(ticket, names=self._agent_names(session))
 
     # -- the conversation ----------------------------------------------------------
 
     def add_message(self, ticket_id: str, author: str, body: str,
                     agent_id: Optional[str] = None,
-                    idempotency_key: Optional[str] = None) -> Dict[str, Any]:
+                    idempotency_key: Optional[str] = None, kind: str = "text",
+                    lang: Optional[str] = None,
+                    card: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """Adds a user or agent message; agents must own the ticket.
 
         A message whose ``idempotency_key`` the ticket already holds is not added
         again: the stored one is returned (a relay retried after a lost answer).
+
+        Args:
+            ticket_id: the ticket.
+            author: "user" (relayed by the assistant) or "agent".
+            body: the text (for an article: its summary, in the card's language).
+            agent_id: the agent answering; None for the user.
+            idempotency_key: the relay's key, if any.
+            kind: "text", or "article" (``card`` required).
+            lang: the message's language; default: the ticket's language for the user,
+                the ticket's agent language for an agent's text, the card's for an article.
+            card: an article: ``{"article_id", "lang", "title", "summary", "url"}``.
         """
+        if kind not in MESSAGE_KINDS:
+            raise TicketError(422, "invalid_kind", f"kind must be one of {MESSAGE_KINDS}")
+        if (kind == "article") != (card is not None):
+            raise TicketError(422, "invalid_card", "an article, and only an article, has a card")
         text = (body or "").strip()
         if not text:
             raise TicketError(400, "empty_message", "the message is empty")
@@ -267,9 +298,13 @@ class LiveAgentService:
                                       "claim the ticket before answering it")
                 if ticket.first_response_at is None:
                     ticket.first_response_at = now
+            if lang is None:
+                lang = (card or {}).get("lang") or self._author_language(
+                    session, ticket, author, agent_id)
             message = TicketMessage(ticket_id=ticket_id, author=author, agent_id=agent_id,
                                     body=text, created_at=now,
-                                    idempotency_key=idempotency_key or None)
+                                    idempotency_key=idempotency_key or None, kind=kind,
+                                    lang=lang, card=card)
             session.add(message)
             try:
                 session.commit()
@@ -277,8 +312,25 @@ class LiveAgentService:
                 session.rollback()
                 if not idempotency_key:
                     raise
-                return self.add_message(ticket_id, author, body, agent_id, idempotency_key)
+                return self.add_message(ticket_id, author, body, agent_id, idempotency_key,
+                                        kind, lang, card)
             return self._message_json(message, self._agent_names(session))
+
+    @staticmethod
+    def _author_language(session: Session, ticket: Ticket, author: str,
+                         agent_id: Optional[str]) -> str:
+        """The language a message is written in when its sender did not say.
+
+        The user's: the ticket's. An agent's: the ticket's agent language if the agent
+        speaks it, else the agent's first language.
+        """
+        if author != "agent":
+            return str(ticket.language)
+        agent = session.get(Agent, agent_id) if agent_id else None
+        spoken = agent_languages(agent) if agent is not None else []
+        if not spoken or ticket.agent_language in spoken:
+            return str(ticket.agent_language)
+        return spoken[0]
 
     def messages(self, ticket_id: str, after: int = 0) -> List[Dict[str, Any]]:
         """Messages after the id ``after``, oldest first."""
@@ -300,7 +352,9 @@ class LiveAgentService:
     def _message_json(message: TicketMessage, names: Dict[str, str]) -> Dict[str, Any]:
         return {"id": message.id, "author": message.author, "text": message.body,
                 "agent_name": names.get(message.agent_id or "", None),
-                "at": as_utc(message.created_at).isoformat()}
+                "at": as_utc(message.created_at).isoformat(),
+                "kind": message.kind or "text", "lang": message.lang,
+                "card": dict(message.card) if message.card else None}
 
     def resolve(self, ticket_id: str, agent_id: str) -> TicketView:
         """Closes a ticket its owner has answered."""
@@ -312,7 +366,7 @@ class LiveAgentService:
                 ticket.status = "resolved"
                 ticket.resolved_at = self._clock()
                 session.commit()
-            return _view(ticket)
+            return _view(ticket, names=self._agent_names(session))
 
     def rate(self, ticket_id: str, rating: int) -> TicketView:
         """Stores the user's 1-5 satisfaction rating of a resolved ticket."""
@@ -383,6 +437,17 @@ class LiveAgentService:
             agent.online = online
             session.commit()
             return self._agent_json(agent)
+
+    def is_manager(self, agent_id: str) -> bool:
+        """Whether the agent may see the figures."""
+        with self._sessions() as session:
+            agent = session.get(Agent, agent_id)
+            return agent is not None and bool(agent.manager)
+
+    def ticket_report(self, since: date, until: date) -> TicketReport:
+        """The humans' figures for ``[since, until)`` (UTC days), judged now."""
+        with self._sessions() as session:
+            return ticket_report(session, since, until, self._clock())
 
     @staticmethod
     def _agent_json(agent: Agent) -> Dict[str, Any]:

@@ -116,6 +116,8 @@ def product_services(settings: Settings) -> List[Service]:
             "help center with the chat widget": f"{settings.web_url}/",
             "agent console (demo agents: data/demo/agents.yml)": f"{settings.web_url}/console",
             "editors' studio (demo editors: data/demo/editors.yml)": f"{settings.web_url}/studio",
+            "managers' dashboard (demo manager: maria / maria-demo-password)":
+                f"{settings.web_url}/dashboard",
             "live-agent API (service token or agent login)": f"{settings.web_url}/api/tickets",
         },
     )

@@ -57,6 +57,10 @@ _WEAK_INTRO = re.compile(
     r"|ciao|buongiorno|salve|привет|здравствуйте|добрый\s+день)[,!.]?\s+)"
     r"(?:this\s+is|it's|dette\s+er|det\s+er|her\s+er|c['’]est|ici|sono|qui\s+è|это)(?=\s)",
     re.IGNORECASE)
+# "I am"-like phrases anywhere, followed by capitalised words only ("I am Dana Brooks",
+# "je suis Marie"; not "I am unable", "jeg er ikke"): a name the user gives unasked.
+_SELF_INTRO = re.compile(
+    r"\b(?:i\s+am|i['’]m|je\s+suis|jeg\s+er|io\s+sono|sono|я)(?=\s)", re.IGNORECASE)
 _WORD = re.compile(r"\s+([^\W\d_][\w'’-]*)")
 # Words that follow "my name is" but are no name ("my name is not shown"), and the
 # function words that end a lower-case name ("меня зовут иван и ...").
@@ -120,11 +124,15 @@ def _name_end(text: str, start: int, any_case: bool) -> int:
 
 def _mask_names(text: str) -> str:
     spans: List[tuple[int, int]] = []
-    for pattern, any_case in ((_STRONG_INTRO, True), (_WEAK_INTRO, False)):
+    for pattern, any_case in ((_STRONG_INTRO, True), (_WEAK_INTRO, False),
+                              (_SELF_INTRO, False)):
         for match in pattern.finditer(text):
             end = _name_end(text, match.end(), any_case)
             if end > match.end():
                 spans.append((match.end(), end))
+    # One mask per name: "I'm called Ann" is found by two phrases.
+    spans = [span for span in set(spans)
+             if not any(o != span and o[0] <= span[0] and span[1] <= o[1] for o in spans)]
     for start, end in sorted(spans, reverse=True):
         text = text[:start] + " " + NAME_MASK + text[end:]
     return text

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.settings import Settings, get_settings
 from bot.web.dev_sign_in import dev_sign_in_router
+from bot.web.kb_api import kb_api_router
 from bot.web.site import Catalogue, Search, Suggest, site_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,6 +69,25 @@ def greeting_suggestions(settings: Settings,
     return tracker_store_suggestions(settings.tracker_store_url, catalogue)
 
 
+def install_default_dashboard(app: FastAPI, settings: Settings,
+                              catalogue: Callable[[], Catalogue] = kb_catalogue) -> None:
+    """The managers' dashboard: the rollup's figures and the live-agent service's, over HTTP.
+
+    The live-agent service is asked at ``settings.web_url`` (where ``make run`` serves it,
+    on this same origin: the console's sign-in cookie reaches both).
+    """
+    from bot.dashboard.api import install_dashboard
+    from bot.dashboard.sources import AssistantFigures, TicketFigures
+
+    def titles(article_id: str, lang: str) -> Optional[str]:
+        article = catalogue().by_id.get(lang, {}).get(article_id)
+        return None if article is None else str(article.title)
+
+    install_dashboard(app, AssistantFigures.of_urls(settings.tracker_store_url,
+                                                    settings.database_url),
+                      TicketFigures(settings.web_url), titles)
+
+
 def chat_url_for(settings: Settings) -> Callable[[Request], str]:
     """The help-center channel's URL as the browser reaches it: same host as the page."""
     def url(request: Request) -> str:
@@ -83,7 +103,7 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
                    search: Optional[Search] = None,
                    suggestions: Optional[Suggest] = None,
                    unit_of_work: Optional[Callable[[], Any]] = None,
-                   studio: bool = True) -> FastAPI:
+                   studio: bool = True, dashboard: bool = True) -> FastAPI:
     """Adds the help-center site to ``app`` (the live-agent app) or to a new app.
 
     Args:
@@ -97,6 +117,7 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
         unit_of_work: the assistant's database: the demo users (development only),
             the studio's editors, decisions and votes, and the self-service forms sent.
         studio: serve the editors' studio (``/studio``, ``/api/studio``).
+        dashboard: serve the managers' dashboard (``/dashboard``, ``/api/dashboard``).
     """
     if app is None:
         app = FastAPI(title="helpbot help center", docs_url=None, redoc_url=None)
@@ -117,10 +138,14 @@ def create_web_app(settings: Settings, app: Optional[FastAPI] = None,
 
             unit_of_work = composition.unit_of_work
         install_studio(app, settings, unit_of_work)
+    if dashboard:  # before the site, for the same reason
+        install_default_dashboard(app, settings, catalogue)
     if search is None:
         search = site_search(settings)
     if suggestions is None:
         suggestions = greeting_suggestions(settings, catalogue)
+    # Before the site: its /{lang} pages would take /api for a language.
+    app.include_router(kb_api_router(catalogue, search))
     app.include_router(site_router(catalogue, search, chat_url_for(settings), dev_sign_in=dev,
                                    suggestions=suggestions, unit_of_work=unit_of_work))
     return app

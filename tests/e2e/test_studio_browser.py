@@ -100,7 +100,7 @@ class Studio:
         self.by("signin-editor-id").fill(editor_id)
         self.by("signin-password").fill(password)
         self.by("signin-password").press("Enter")
-        self.by("me-name").wait_for()
+        self.by("me-name").wait_for(timeout=60_000)
 
     def group_with(self, text: str) -> Any:
         """The inbox group holding a message with this text (reloads until it shows)."""
@@ -110,12 +110,14 @@ class Studio:
             # One load at a time, and read only once it is drawn: a second load drawn
             # under the reading would regroup (grouping depends on the batch).
             self.page.wait_for_function(
-                "() => !document.getElementById('inbox-list').hasAttribute('aria-busy')")
+                "() => !document.getElementById('inbox-list').hasAttribute('aria-busy')",
+                timeout=60_000)
             with self.page.expect_response(lambda r: "/api/studio/inbox" in r.url,
                                            timeout=60_000):
                 self.by("inbox-refresh").click()
             self.page.wait_for_function(
-                "() => !document.getElementById('inbox-list').hasAttribute('aria-busy')")
+                "() => !document.getElementById('inbox-list').hasAttribute('aria-busy')",
+                timeout=60_000)
             groups = self.by("inbox-group").filter(has_text=text)
             if groups.count():
                 return groups.first
@@ -300,7 +302,7 @@ def test_each_editor_gets_the_studio_in_their_language_and_by_keyboard(
     page.keyboard.press("Tab")
     page.keyboard.type(f"{editor}-demo-password")
     page.keyboard.press("Enter")
-    studio.by("me-name").wait_for()
+    studio.by("me-name").wait_for(timeout=60_000)  # a loaded CI machine took over 30 s
     assert page.evaluate("document.documentElement.lang") == lang
     assert studio.by("nav-inbox").inner_text().strip() == NAV_INBOX[lang]
     # No label is missing: a missing one would show its key (e.g. "nav_inbox").

@@ -143,7 +143,9 @@ def test_the_shipped_data_loads():
                for a in accounts)
     agents = load_demo_agents()
     assert {a["id"] for a in agents} >= {"alice"}
-    assert all(set(a) == {"id", "name", "password", "languages", "online"} for a in agents)
+    assert all(set(a) == {"id", "name", "password", "languages", "online", "manager"}
+               for a in agents)
+    assert [a["id"] for a in agents if a["manager"]] == ["maria"]
     for folder in (TRAIN_DIR, EVAL_DIR):
         rows = load_labelled(folder)
         assert {lang for lang, _, _ in rows} == set(SUPPORTED_LANGUAGES)
@@ -323,6 +325,8 @@ AGENT_CASES: List[tuple] = [
      "agents[{i}].languages: expected a list, got text '{lang}'"),
     ("online not a boolean", lambda a, _: a.update(online="sometimes"),
      "agents[{i}].online: expected true or false, got text 'sometimes'"),
+    ("manager not a boolean", lambda a, _: a.update(manager="yes"),
+     "agents[{i}].manager: expected true or false, got text 'yes'"),
     ("language not allowed", lambda a, _: a["languages"].append("de"),
      "agents[{i}].languages[1]: 'de' is not one of ru, nb, fr, it, en"),
     ("no languages", lambda a, _: a.update(languages=[]),
@@ -332,7 +336,7 @@ AGENT_CASES: List[tuple] = [
      "agents[{i}].languages[1]: '{lang}' is a duplicate of agents[{i}].languages[0]"),
     ("unknown field", lambda a, _: a.update(languages_spoken=["en"]),
      "agents[{i}].languages_spoken: unknown field; expected one of id, name, password, "
-     "languages, online"),
+     "languages, online, manager"),
 ]
 
 
@@ -377,7 +381,8 @@ def test_agents_speaking_every_language_load(root):
     loaded = load_demo_agents(path)
     assert [a["languages"] for a in loaded] == [[lang] for lang in SUPPORTED_LANGUAGES]
     assert loaded[0] == {"id": "dmitri", "name": "Дмитрий Орлов",
-                         "password": "dmitri-demo-password", "languages": ["ru"], "online": True}
+                         "password": "dmitri-demo-password", "languages": ["ru"], "online": True,
+                         "manager": False}
 
 
 # -- data/kb/<lang>/<id>.md -----------------------------------------------------------------

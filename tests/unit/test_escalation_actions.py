@@ -263,7 +263,8 @@ def test_completed_request_carries_priority_targets_and_due_times(
     assert ticket["user_id"] == user_id and ticket["priority"] == priority
     assert ticket["report"]["description"] == "attendees cannot join"
     assert ticket["transcript"] == [{"from": "user", "text": "I want to talk to a person",
-                                     "at": None}]
+                                     "at": None, "lang": "en"}]
+    assert ticket["report"]["timezone"] == "UTC"
     assert due in messages[0]["text"] and ticket["id"] in messages[0]["text"]
     if resolution_due:
         assert resolution_due in messages[0]["text"]

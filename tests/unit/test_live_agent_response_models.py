@@ -26,10 +26,12 @@ LIVE_AGENT_ROUTES = {
     ("POST", "/api/tickets/{ticket_id}/resolve"),
     ("POST", "/api/tickets/{ticket_id}/rating"),
     ("GET", "/api/tickets/{ticket_id}/notifications"),
+    ("GET", "/api/canned"),
     ("POST", "/api/login"),
     ("POST", "/api/logout"),
     ("GET", "/api/me"),
     ("POST", "/api/me/online"),
+    ("GET", "/api/reports/tickets"),
 }
 
 

@@ -49,6 +49,14 @@ MASKED = [
      "my name is [name], how do I reset my password?"),
     ("en", "Hi, this is Mary Jones from Acme", "Hi, this is [name] from Acme"),
     ("en", "I'm called bob", "I'm called [name]"),
+    # a name given unasked ("I am …"), capitalised words only
+    ("ru", "я Иван Петров, не могу войти", "я [name], не могу войти"),
+    ("nb", "jeg er Kari Nordmann og får ikke logget inn",
+     "jeg er [name] og får ikke logget inn"),
+    ("fr", "je suis Marie Curie et mon micro ne marche pas",
+     "je suis [name] et mon micro ne marche pas"),
+    ("it", "io sono Luca Verdi, non sento nulla", "io sono [name], non sento nulla"),
+    ("en", "I am Dana Brooks and my camera is black", "I am [name] and my camera is black"),
     # several at once
     ("en", "I'm called Ann Lee, ann@lee.io, +44 20 7946 0958",
      "I'm called [name], [email], [phone]"),
@@ -81,6 +89,13 @@ UNCHANGED = [
     ("en", "my name is not shown in the meeting"),
     ("en", "this is broken since version 10.2"),
     ("en", "the server at 192.168.100.200 cannot connect"),
+    # "I am" without a name after it
+    ("ru", "я не могу войти в аккаунт"),
+    ("nb", "jeg er ikke logget inn"),
+    ("fr", "je suis bloqué sur l'écran d'accueil"),
+    ("it", "io sono senza audio da ieri"),
+    ("en", "I am unable to share my screen"),
+    ("en", "I'm on the free plan"),
 ]
 
 

@@ -108,3 +108,14 @@ def get_assistant(caller: CallerDep) -> Caller:
 
 
 AssistantCaller = Annotated[Caller, Depends(get_assistant)]
+
+
+def get_report_reader(caller: CallerDep, context: ContextDep) -> Caller:
+    """The assistant (service token) or a manager; 403 for other agents."""
+    if caller.kind == "service" or (caller.agent_id is not None
+                                    and context.service.is_manager(caller.agent_id)):
+        return caller
+    raise TicketError(403, "managers_only", "only a manager may see the figures")
+
+
+ReportReader = Annotated[Caller, Depends(get_report_reader)]

@@ -8,7 +8,15 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.live_agent.api.deps import LiveAgentContext
-from bot.live_agent.api.routes import agents, console, health, login, notifications, tickets
+from bot.live_agent.api.routes import (
+    agents,
+    console,
+    health,
+    login,
+    notifications,
+    reports,
+    tickets,
+)
 from bot.live_agent.api.schemas import ErrorOut
 from bot.live_agent.service import LiveAgentService, TicketError
 
@@ -17,9 +25,11 @@ api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(console.router)
 api_router.include_router(tickets.router)
+api_router.include_router(tickets.canned_router)
 api_router.include_router(notifications.router)
 api_router.include_router(login.router)
 api_router.include_router(agents.router)
+api_router.include_router(reports.router)
 # No development-only routes: the demo agents are seeded by ``build_app`` (development), and
 # the help center's development sign-in belongs to ``bot.web``.
 

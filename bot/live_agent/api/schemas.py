@@ -12,7 +12,9 @@ from typing import Any, Dict, List, Literal, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, Field
 
+from bot.live_agent.agent_texts import CannedReply
 from bot.live_agent.service import TicketView
+from bot.live_agent.ticket_summary import ReportLine, TicketSummary, readable_report, ticket_summary
 
 Priority = Literal["P1", "P2", "P3", "P4"]
 TicketStatus = Literal["open", "claimed", "resolved"]
@@ -42,10 +44,34 @@ class TicketIn(BaseModel):
     idempotency_key: Optional[str] = None
 
 
-class MessageIn(BaseModel):
-    """A message in a ticket's conversation."""
+class ArticleCard(BaseModel):
+    """A KB article as the widget's card shows it, in one language.
 
-    text: str
+    The console fetches it in the user's language from the help center
+    (``GET /api/kb/articles/{id}?lang=``) and sends it as an ``"article"`` message.
+    """
+
+    article_id: str = Field(..., min_length=1, max_length=100)
+    lang: str = Field(..., regex=r"^(ru|nb|fr|it|en)$")
+    title: str = Field(..., min_length=1, max_length=300)
+    summary: str = Field("", max_length=2000)
+    # A help-center path ("/ru/articles/…") or an http(s) URL.
+    url: str = Field(..., max_length=500, regex=r"^(/[^/\\]|https?://)")
+
+
+class MessageIn(BaseModel):
+    """A message in a ticket's conversation.
+
+    ``{"text": "…"}`` (optionally with its ``lang``); an agent may instead send
+    ``{"canned": "greeting"}`` (the text in the user's language) or
+    ``{"kind": "article", "card": {…}}`` (the text is the card's summary or title).
+    """
+
+    text: str = ""
+    kind: Literal["text", "article"] = "text"
+    lang: Optional[str] = Field(None, regex=r"^(ru|nb|fr|it|en)$")
+    card: Optional[ArticleCard] = None
+    canned: Optional[str] = Field(None, max_length=50)
 
 
 class RatingIn(BaseModel):
@@ -116,6 +142,9 @@ class TicketOut(BaseModel):
     created_at: datetime
     breached: bool
     rating: Optional[int]
+    claimed_by_name: Optional[str] = None
+    claimed_at: Optional[datetime] = None
+    last_message_id: int = 0
 
     @classmethod
     def from_view(cls: Type[T], view: TicketView, **extra: Any) -> T:
@@ -131,10 +160,23 @@ class TicketCreatedOut(TicketOut):
 
 
 class TicketDetailOut(TicketOut):
-    """One ticket with the assistant's report and the conversation before the handoff."""
+    """One ticket with the assistant's report and the conversation before the handoff.
+
+    ``report`` and ``transcript`` are as the assistant sent them; ``report_lines`` and
+    ``summary`` are the same facts readable in the agent's language (English by default,
+    ``?lang=`` for another), times in the user's time zone.
+    """
 
     report: Dict[str, Any]
     transcript: List[Dict[str, Any]]
+    report_lines: List[ReportLine]
+    summary: TicketSummary
+
+    @classmethod
+    def of(cls, view: TicketView, lang: str = "en") -> TicketDetailOut:
+        """The ticket with its readable report and summary in ``lang``."""
+        return cls.from_view(view, report_lines=readable_report(view.report, lang),
+                             summary=ticket_summary(vars(view), lang))
 
 
 class MessageOut(BaseModel):
@@ -145,6 +187,22 @@ class MessageOut(BaseModel):
     text: str
     agent_name: Optional[str]
     at: datetime
+    kind: Literal["text", "article"] = "text"
+    lang: Optional[str] = None  # None: stored before languages were recorded
+    card: Optional[ArticleCard] = None
+
+
+class CannedReplyOut(BaseModel):
+    """A canned reply: ``{"id", "label", "texts": {lang: text}}``."""
+
+    id: str
+    label: str
+    texts: Dict[str, str]
+
+    @classmethod
+    def of(cls, reply: CannedReply) -> CannedReplyOut:
+        """The wire form of a reply."""
+        return cls(**reply)
 
 
 class NotificationOut(BaseModel):

@@ -7,6 +7,7 @@ from alembic import context
 from bot.accounts import conversations, store  # noqa: F401  (the tables)
 from bot.handoff import records  # noqa: F401
 from bot.knowledge import feedback  # noqa: F401
+from bot.reporting import models as reporting_models  # noqa: F401
 from bot.storage.engine import Base, make_engine
 from bot.studio import editors  # noqa: F401
 from bot.web import form_submissions  # noqa: F401

@@ -908,8 +908,12 @@
     for (const message of body.messages || []) {
       const id = "agent-" + message.id;
       if (!findEntry(current, id)) {
+        // An article the agent sent: the assistant's card, in the user's language.
+        const card = message.kind === "article" && message.card ? message.card : null;
         current.log.push({ id, v: 1, kind: "agent", message_id: message.id,
-                           text: String(message.text), name: message.agent_name || null });
+                           text: card ? String(card.summary || "") : String(message.text),
+                           card, lang: message.lang || null,
+                           name: message.agent_name || null });
       }
       current.after = Math.max(current.after || 0, Number(message.id) || 0);
     }
@@ -917,6 +921,18 @@
       setHandoff(current, { ...current.handoff, ...body.handoff,
                             agent_name: body.handoff.agent_name
                               || (current.handoff && current.handoff.agent_name) || null });
+      // "<name> joined" in the log as soon as the agent claims the ticket (once per ticket),
+      // before the agent's first message.
+      const joined = "joined-" + ticket;
+      if (ticket && body.handoff.status === "with_agent" && body.handoff.agent_name
+          && !findEntry(current, joined)) {
+        const first = current.log.findIndex((e) => e.kind === "agent"
+                                            && String(e.id).startsWith("agent-"));
+        const notice = { id: joined, v: 1, kind: "notice",
+                         text: format(L.agent_joined, { name: body.handoff.agent_name }) };
+        if (first >= 0) current.log.splice(first, 0, notice);
+        else current.log.push(notice);
+      }
     }
     // The assistant's replies once the agent resolved (the server gives them to one poll
     // only): the notice and the rating prompt, with ids every tab would give them.

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, List
 
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 
+from bot.live_agent.agent_texts import canned_replies, canned_text
 from bot.live_agent.api.deps import CallerDep, CurrentAgent, ServiceDep, get_assistant, get_caller
 from bot.live_agent.api.schemas import (
+    CannedReplyOut,
     MessageIn,
     MessageOut,
     RatingIn,
@@ -16,9 +18,19 @@ from bot.live_agent.api.schemas import (
     TicketIn,
     TicketOut,
 )
-from bot.live_agent.service import NewTicket
+from bot.live_agent.service import NewTicket, TicketError
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+canned_router = APIRouter(prefix="/api/canned", tags=["tickets"])
+# The agent's language for the readable report and summary (the console asks in the
+# agent's first language; its own labels are English).
+AgentLang = Annotated[str, Query(regex=r"^(ru|nb|fr|it|en)$")]
+
+
+@canned_router.get("", response_model=List[CannedReplyOut], dependencies=[Depends(get_caller)])
+def list_canned() -> List[CannedReplyOut]:
+    """The canned replies, each in the five languages."""
+    return [CannedReplyOut.of(reply) for reply in canned_replies()]
 
 
 @router.post("", response_model=TicketCreatedOut, dependencies=[Depends(get_assistant)],
@@ -41,15 +53,16 @@ def list_tickets(service: ServiceDep, include_resolved: bool = False) -> List[Ti
 
 
 @router.get("/{ticket_id}", response_model=TicketDetailOut, dependencies=[Depends(get_caller)])
-def get_ticket(ticket_id: str, service: ServiceDep) -> TicketDetailOut:
-    """One ticket with its report and transcript."""
-    return TicketDetailOut.from_view(service.ticket(ticket_id))
+def get_ticket(ticket_id: str, service: ServiceDep, lang: AgentLang = "en") -> TicketDetailOut:
+    """One ticket with its report and transcript, readable in the agent's ``lang``."""
+    return TicketDetailOut.of(service.ticket(ticket_id), lang)
 
 
 @router.post("/{ticket_id}/claim", response_model=TicketDetailOut)
-def claim(ticket_id: str, agent: CurrentAgent, service: ServiceDep) -> TicketDetailOut:
+def claim(ticket_id: str, agent: CurrentAgent, service: ServiceDep,
+          lang: AgentLang = "en") -> TicketDetailOut:
     """Makes the logged-in agent the ticket's owner (409 if someone else is)."""
-    return TicketDetailOut.from_view(service.claim(ticket_id, agent.id))
+    return TicketDetailOut.of(service.claim(ticket_id, agent.id), lang)
 
 
 @router.get("/{ticket_id}/messages", response_model=List[MessageOut],
@@ -65,17 +78,33 @@ def post_message(ticket_id: str, body: MessageIn, caller: CallerDep, service: Se
                  ) -> MessageOut:
     """The assistant relays the user's messages; agents answer as themselves.
 
-    A relay retried with the same ``Idempotency-Key`` is stored once.
+    A relay retried with the same ``Idempotency-Key`` is stored once. An agent's
+    ``canned`` reply is sent in the user's language; an ``article`` carries its card.
     """
     author = "user" if caller.kind == "service" else "agent"
-    return MessageOut.parse_obj(service.add_message(ticket_id, author, body.text,
-                                                    caller.agent_id, idempotency_key or None))
+    text, lang = body.text, body.lang
+    card = body.card.dict() if body.card is not None else None
+    if author == "user" and (body.canned or body.kind != "text"):
+        raise TicketError(422, "agents_only", "only agents send canned replies and articles")
+    if body.canned:
+        ticket = service.ticket(ticket_id)
+        agent_name = caller.agent.name if caller.agent is not None else ""
+        try:
+            text = canned_text(body.canned, ticket.language, ticket.user_name, agent_name)
+        except KeyError:
+            raise TicketError(404, "no_such_reply", f"no canned reply {body.canned}") from None
+        lang = ticket.language
+    elif card is not None:
+        text = card["summary"] or card["title"]
+    return MessageOut.parse_obj(service.add_message(
+        ticket_id, author, text, caller.agent_id, idempotency_key or None, kind=body.kind,
+        lang=lang, card=card))
 
 
 @router.post("/{ticket_id}/resolve", response_model=TicketDetailOut)
 def resolve(ticket_id: str, agent: CurrentAgent, service: ServiceDep) -> TicketDetailOut:
     """Closes a ticket its owner has answered."""
-    return TicketDetailOut.from_view(service.resolve(ticket_id, agent.id))
+    return TicketDetailOut.of(service.resolve(ticket_id, agent.id))
 
 
 @router.post("/{ticket_id}/rating", response_model=TicketOut,
