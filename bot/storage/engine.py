@@ -51,6 +51,26 @@ def make_engine(url: str) -> Engine:
                          connect_args={"timeout": 30, "check_same_thread": False})
 
 
+def engine_if_table_exists(url: str, table: str) -> Optional[Engine]:
+    """An engine on ``url`` when that database already has ``table``; else None.
+
+    For reading another program's store (Rasa's tracker store): a SQLite file that does
+    not exist is not created by asking. The caller disposes of the engine.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if not parsed.database or not Path(parsed.database).exists():
+            return None  # connecting would create an empty database file
+    engine = create_engine(url)
+    if not inspect(engine).has_table(table):
+        engine.dispose()
+        return None
+    return engine
+
+
 def _alembic_config(engine: Engine, migrations: Path = MIGRATIONS_DIR):
     from alembic.config import Config
 

@@ -541,17 +541,14 @@ def _conversations(url: str) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
     One query ordered by conversation then id, read in batches (a server-side cursor
     on PostgreSQL): only one conversation's events are held at a time.
     """
-    from sqlalchemy import column, create_engine, inspect, select, table
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import column, select, table
 
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite"):
-        if not parsed.database or not Path(parsed.database).exists():
-            return  # connecting would create an empty database file
-    engine = create_engine(url)
+    from bot.storage.engine import engine_if_table_exists
+
+    engine = engine_if_table_exists(url, "events")
+    if engine is None:
+        return
     try:
-        if not inspect(engine).has_table("events"):
-            return
         events = table("events", column("id"), column("sender_id"), column("type_name"),
                        column("data"))
         query = (select(events.c.sender_id, events.c.data)

@@ -29,7 +29,6 @@ import logging
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, TypedDict
 
 from bot import DEFAULT_LANGUAGE
@@ -104,17 +103,14 @@ def _events(url: str, since: float) -> Iterator[Tuple[str, str, Optional[float],
     Raises:
         sqlalchemy.exc.SQLAlchemyError: the store cannot be read.
     """
-    from sqlalchemy import column, create_engine, inspect, select, table
-    from sqlalchemy.engine import make_url
+    from sqlalchemy import column, select, table
 
-    parsed = make_url(url)
-    if parsed.drivername.startswith("sqlite"):
-        if not parsed.database or not Path(parsed.database).exists():
-            return  # connecting would create an empty database file
-    engine = create_engine(url)
+    from bot.storage.engine import engine_if_table_exists
+
+    engine = engine_if_table_exists(url, "events")
+    if engine is None:
+        return
     try:
-        if not inspect(engine).has_table("events"):
-            return
         events = table("events", column("id"), column("sender_id"), column("type_name"),
                        column("timestamp"), column("data"))
         recent = (select(events.c.sender_id).distinct()
