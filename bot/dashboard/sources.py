@@ -1,7 +1,7 @@
 """Where the dashboard reads its figures.
 
 - The assistant's: the rollup of ``bot.reporting``, brought up to date (incrementally)
-  before every read, one update at a time in this process.
+  before every read; runs in other processes wait on the rollup's lock.
 - The humans': the live-agent service's ``GET /api/reports/tickets``, over HTTP, asked
   with the signed-in agent's console session cookie. The service answers 401 (no or
   expired session), 403 (not a manager) or the figures; the dashboard passes that on, so
@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +19,7 @@ from typing import Any, Callable, Dict, Optional, Tuple
 
 import requests
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.reporting.figures import (
     TOP_TOPICS,
@@ -30,6 +32,8 @@ from bot.reporting.figures import (
 # The live-agent console's session cookie (``bot.live_agent.api.deps.SESSION_COOKIE``;
 # a test keeps the two equal). ``POST /api/login`` sets it on the web port's origin.
 AGENT_SESSION_COOKIE = "helpbot_agent_session"
+
+logger = logging.getLogger(__name__)
 
 
 class AssistantFigures:
@@ -62,11 +66,17 @@ class AssistantFigures:
         """Every language and plan's rows; topics only of ``plan`` when given."""
         from bot.reporting.rollup import update
 
-        with self._lock:  # two page loads must not roll the same events up at once
-            if self._opened is None:
+        with self._lock:  # one update at a time in this process; other processes wait
+            if self._opened is None:                     # on the rollup's lock row
                 self._opened = self._engines()
             tracker, db = self._opened
-            update(tracker, db)
+            try:
+                update(tracker, db)
+            except OperationalError:
+                # SQLite: another process's long first rollup still holds the lock;
+                # the page shows the figures as of that run's last commit.
+                logger.warning("reporting rollup busy; figures shown without this "
+                               "update", exc_info=True)
         return {"since": since.isoformat(), "until": until.isoformat(),
                 "days": day_rows(db, since, until),
                 "votes": vote_rows(db, since, until),

@@ -13,6 +13,12 @@ the watermark, which an event committed that late still reaches.
 
 Votes (``kb_feedback``) are never changed once written: each run adds the votes after
 the last processed vote id to the per-day counts.
+
+Several processes update the same rollup (the dashboard in the web server, ``python -m
+bot report``): a run first writes its lock row in ``report_state``, inside its
+transaction, so a second run waits for the first to commit and then reads its
+watermarks (PostgreSQL: a row lock; SQLite: the database's write lock). Without it,
+both would add the same new votes.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set,
 from sqlalchemy import and_, column, delete, func, inspect, select, table
 from sqlalchemy import update as sql_update
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.accounts.conversations import GUEST, ConversationOwner
 from bot.accounts.store import Account, User
@@ -48,6 +55,7 @@ STREAM_BATCH = 5000
 SENDER_CHUNK = 500  # senders whose stored state and plans are read in one query
 EVENTS_WATERMARK = "events"
 VOTES_WATERMARK = "kb_feedback"
+LOCK_ROW = "rollup_lock"  # its value counts the runs; only its row lock matters
 
 EVENTS = table("events", column("id"), column("sender_id"), column("type_name"),
                column("timestamp"), column("intent_name"), column("action_name"),
@@ -86,6 +94,28 @@ def _set_watermark(db: Connection, name: str, value: int) -> None:
     changed = db.execute(sql_update(STATE).where(STATE.c.name == name).values(value=value))
     if not changed.rowcount:
         db.execute(STATE.insert().values(name=name, value=value))
+
+
+def _ensure_lock_row(db_engine: Engine) -> None:
+    """Creates the lock row once (two first runs at once: one insert wins)."""
+    with db_engine.connect() as db:
+        if db.execute(select(STATE.c.name).where(STATE.c.name == LOCK_ROW)).first():
+            return
+    try:
+        with db_engine.begin() as db:
+            db.execute(STATE.insert().values(name=LOCK_ROW, value=0))
+    except IntegrityError:
+        pass
+
+
+def lock(db: Connection) -> None:
+    """Takes the rollup's lock until ``db``'s transaction ends (the row must exist).
+
+    The first statement of the transaction is this write, so it holds the lock before
+    it reads a watermark.
+    """
+    db.execute(sql_update(STATE).where(STATE.c.name == LOCK_ROW)
+               .values(value=STATE.c.value + 1))
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
@@ -301,8 +331,14 @@ def update(tracker_engine: Engine, db_engine: Engine,
 
     Returns:
         What was read and written.
+
+    Raises:
+        sqlalchemy.exc.OperationalError: SQLite only, when another run held the lock
+            longer than the connection's busy timeout (30 s, ``make_engine``).
     """
+    _ensure_lock_row(db_engine)
     with db_engine.begin() as db:
+        lock(db)
         plans = PlanLookup(db)
         read, written, watermark = _update_events(db, tracker_engine, plans, overlap)
         votes = _update_votes(db, plans)

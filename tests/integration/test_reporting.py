@@ -10,6 +10,8 @@ any number of incremental runs, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -29,6 +31,7 @@ from sqlalchemy.engine import Engine
 from bot.accounts.conversations import ConversationOwner
 from bot.accounts.store import Account, User
 from bot.knowledge.feedback import KBFeedback
+from bot.reporting import rollup
 from bot.reporting.facts import session_facts, split_sessions, topic_text
 from bot.reporting.figures import assistant_report, day_rows, topic_rows, vote_rows
 from bot.reporting.rollup import conversation_rows, update
@@ -309,6 +312,30 @@ def test_a_run_over_events_already_read_counts_nothing_twice(engines):
     assert [{k: v for k, v in r.items() if k != "id"} for r in conversation_rows(db)] == [
         {k: v for k, v in r.items() if k != "id"} for r in first]
     assert figures(db)[0] == EXPECTED_DAYS
+
+
+def test_a_second_run_waits_for_the_first_and_counts_nothing_twice(engines):
+    """Two processes (the dashboard, ``python -m bot report``) update at once."""
+    tracker, db = engines
+    add_events(tracker, event_rows())
+    rollup._ensure_lock_row(db)
+    second_done = threading.Event()
+    with db.begin() as first:
+        rollup.lock(first)  # the first run holds the lock ...
+        second = threading.Thread(target=lambda: (update(tracker, db), second_done.set()))
+        second.start()
+        time.sleep(1.0)
+        assert not second_done.is_set(), "the second run did not wait for the lock"
+        # ... and does its work before it commits.
+        plans = rollup.PlanLookup(first)
+        rollup._update_events(first, tracker, plans, rollup.OVERLAP_EVENTS)
+        rollup._update_votes(first, plans)
+    second.join(timeout=60)
+    assert second_done.is_set()
+    days, votes, _ = figures(db)
+    assert votes == EXPECTED_VOTES  # not twice
+    assert days == EXPECTED_DAYS
+    assert len(conversation_rows(db)) == 11
 
 
 @pytest.mark.parametrize(("text_", "topic"), [
