@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from sqlalchemy import Column, DateTime, String
+from sqlalchemy import Column, String
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.engine import Base, utcnow
+from bot.storage.engine import Base, UTCDateTime, utcnow
 
 GUEST = "guest"
 
@@ -25,7 +25,7 @@ class ConversationOwner(Base):
 
     sender_id = Column(String(128), primary_key=True)
     owner = Column(String(64), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class ConversationRepository:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, select
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, select
 from sqlalchemy.orm import Session, relationship
 
-from bot.storage.engine import Base, utcnow
+from bot.storage.engine import Base, UTCDateTime, utcnow
 
 PLANS = ("basic", "pro", "business", "education", "enterprise", "api")
 SUPPORT_TIERS = ("standard", "premier", "premier_plus")
@@ -35,7 +35,7 @@ class Account(Base):
     plan = Column(String(20), nullable=False)
     support_tier = Column(String(20), nullable=False, default="standard")
     country = Column(String(2), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     users = relationship("User", back_populates="account")
 
 
@@ -51,7 +51,7 @@ class User(Base):
     email = Column(String(254), nullable=False, unique=True)
     role = Column(String(10), nullable=False)
     language = Column(String(5), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     account = relationship("Account", back_populates="users")
 
 

@@ -12,11 +12,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, Callable, List, Optional, cast
 
-from sqlalchemy import JSON, Column, DateTime, Integer, String, Text, select, update
+from sqlalchemy import JSON, Column, Integer, String, Text, select, update
 from sqlalchemy.orm import Session
 
 from bot.handoff.live_agent_client import LiveAgentClient, LiveAgentUnavailable, TicketPayload
-from bot.storage.engine import Base, utcnow
+from bot.storage.engine import Base, UTCDateTime, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Handoff(Base):
     status = Column(String(10), nullable=False)
     agent_language = Column(String(5), nullable=True)
     last_message_id = Column(Integer, nullable=False, default=0)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class OutboxItem(Base):
@@ -48,11 +48,11 @@ class OutboxItem(Base):
     idempotency_key = Column(String(200), nullable=False, unique=True)
     payload = Column(JSON, nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
-    delivered_at = Column(DateTime(timezone=True), nullable=True)
-    failed_at = Column(DateTime(timezone=True), nullable=True)
+    next_attempt_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    delivered_at = Column(UTCDateTime(), nullable=True)
+    failed_at = Column(UTCDateTime(), nullable=True)
     last_error = Column(Text, nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 class HandoffRepository:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Text, func, select
+from sqlalchemy import Boolean, Column, Integer, String, Text, func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.engine import Base, utcnow
+from bot.storage.engine import Base, UTCDateTime, utcnow
 
 
 class KBFeedback(Base):
@@ -25,7 +25,7 @@ class KBFeedback(Base):
     question = Column(Text, nullable=False)
     helpful = Column(Boolean, nullable=False)
     sender_id = Column(String(128), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False, default=utcnow)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.sql.expression import false
+
+from bot.storage.engine import UTCDateTime
 
 LiveAgentBase = declarative_base()
 
@@ -47,7 +48,7 @@ class AgentSession(LiveAgentBase):  # type: ignore[valid-type,misc]
 
     token_hash = Column(String(64), primary_key=True)
     agent_id = Column(String(64), ForeignKey("agents.id"), nullable=False)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(UTCDateTime(), nullable=False)
 
 
 class Ticket(LiveAgentBase):  # type: ignore[valid-type,misc]
@@ -76,16 +77,16 @@ class Ticket(LiveAgentBase):  # type: ignore[valid-type,misc]
     language = Column(String(5), nullable=False)
     agent_language = Column(String(5), nullable=False)
     priority = Column(String(2), nullable=False)
-    first_response_due = Column(DateTime(timezone=True), nullable=False)
-    resolution_due = Column(DateTime(timezone=True), nullable=True)
+    first_response_due = Column(UTCDateTime(), nullable=False)
+    resolution_due = Column(UTCDateTime(), nullable=True)
     report = Column(JSON, nullable=False)
     transcript = Column(JSON, nullable=False)
     status = Column(String(10), nullable=False, default="open")
     claimed_by = Column(String(64), ForeignKey("agents.id"), nullable=True)
-    created_at = Column(DateTime(timezone=True), nullable=False)
-    claimed_at = Column(DateTime(timezone=True), nullable=True)
-    first_response_at = Column(DateTime(timezone=True), nullable=True)
-    resolved_at = Column(DateTime(timezone=True), nullable=True)
+    created_at = Column(UTCDateTime(), nullable=False)
+    claimed_at = Column(UTCDateTime(), nullable=True)
+    first_response_at = Column(UTCDateTime(), nullable=True)
+    resolved_at = Column(UTCDateTime(), nullable=True)
     breached = Column(Boolean, nullable=False, default=False)
     rating = Column(Integer, nullable=True)
 
@@ -100,7 +101,7 @@ class TicketMessage(LiveAgentBase):  # type: ignore[valid-type,misc]
     author = Column(String(10), nullable=False)  # user | agent | system
     agent_id = Column(String(64), nullable=True)
     body = Column(Text, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
     # Set by the assistant on relayed user messages; unique per ticket (retries).
     idempotency_key = Column(String(200), nullable=True)
     # "text", or "article": a KB article card (``card``) sent by the agent.
@@ -126,4 +127,4 @@ class Notification(LiveAgentBase):  # type: ignore[valid-type,misc]
     recipient = Column(String(254), nullable=False)
     subject = Column(String(300), nullable=False)
     body = Column(Text, nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)

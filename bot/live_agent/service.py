@@ -27,6 +27,7 @@ from bot.live_agent.models import (
 )
 from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
 from bot.live_agent.reports import TicketReport, ticket_report
+from bot.channels.user_text import normalize
 from bot.storage.engine import as_utc
 
 Clock = Callable[[], datetime]
@@ -275,9 +276,12 @@ class LiveAgentService:
             raise TicketError(422, "invalid_kind", f"kind must be one of {MESSAGE_KINDS}")
         if (kind == "article") != (card is not None):
             raise TicketError(422, "invalid_card", "an article, and only an article, has a card")
-        text = (body or "").strip()
+        # The users' normal form (NFKC, no invisible characters): a reply of zero-width
+        # spaces was stored and shown as an empty bubble.
+        text = normalize(body or "")
         if not text:
-            raise TicketError(400, "empty_message", "the message is empty")
+            raise TicketError(400, "empty_message",
+                              "the message is empty (only spaces or invisible characters)")
         if len(text) > MAX_MESSAGE_CHARS:
             raise TicketError(413, "message_too_long",
                               f"the limit is {MAX_MESSAGE_CHARS} characters")

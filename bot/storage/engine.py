@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, create_engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.types import TypeDecorator
 
 Base = declarative_base()
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -34,6 +35,36 @@ def as_utc(moment: Any) -> Any:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """``DateTime(timezone=True)`` that stores every moment as UTC and reads it back aware.
+
+    SQLite keeps no offset: a Moscow time written as is was read back 3 hours late (a
+    ticket's deadlines were). A naive value is refused rather than guessed.
+
+    Raises:
+        ValueError: on binding a naive datetime.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect
+                           ) -> Optional[datetime]:
+        """Aware -> the same moment in UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value.isoformat()} given for a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect
+                             ) -> Optional[datetime]:
+        """SQLite's naive value (stored UTC) or PostgreSQL's aware one -> aware UTC."""
+        if value is None:
+            return None
+        return as_utc(value).astimezone(timezone.utc)
 
 
 def make_engine(url: str) -> Engine:

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import List, Literal, Optional, Set
 
 from pydantic import Field
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, String, Text, select
+from sqlalchemy import CheckConstraint, Column, ForeignKey, String, Text, select
 from sqlalchemy.orm import Session
 
 from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
 from bot.settings import PROJECT_ROOT
-from bot.storage.engine import Base, as_utc
+from bot.storage.engine import Base, UTCDateTime, as_utc
 from kb_index.data_files import (
     DataFileError,
     DataModel,
@@ -58,7 +58,7 @@ class EditorSession(Base):
 
     token_hash = Column(String(64), primary_key=True)
     editor_id = Column(String(64), ForeignKey("editors.id"), nullable=False)
-    expires_at = Column(DateTime(timezone=True), nullable=False)
+    expires_at = Column(UTCDateTime(), nullable=False)
 
 
 class InboxDecision(Base):
@@ -72,7 +72,7 @@ class InboxDecision(Base):
     decision = Column(String(20), nullable=False)
     detail = Column(Text, nullable=False)
     editor_id = Column(String(64), nullable=False)
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
 
 
 @dataclass(frozen=True)

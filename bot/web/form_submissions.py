@@ -16,7 +16,6 @@ from typing import Dict, Optional
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    DateTime,
     Integer,
     String,
     Text,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.storage.engine import Base, as_utc, utcnow
+from bot.storage.engine import Base, UTCDateTime, as_utc, utcnow
 
 FORM_KINDS = ("report-abuse", "billing-discrepancy", "contact-sales")
 # No 0/O or 1/I/L: a reference read out on the phone cannot be misheard as another.
@@ -53,7 +52,7 @@ class FormSubmission(Base):
     # The form's fields as a JSON object (field name to the text typed, normalised).
     fields = Column(Text, nullable=False)
     status = Column(String(20), nullable=False, default="new")
-    created_at = Column(DateTime(timezone=True), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False)
 
 
 @dataclass(frozen=True)

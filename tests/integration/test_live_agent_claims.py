@@ -81,3 +81,22 @@ def test_concurrent_retries_of_one_handoff_create_one_ticket(service):
     assert {ticket_id for ticket_id, _ in results} == {"T-1"}
     assert sum(created for _, created in results) == 1
     assert len(service.queue()) == 1
+
+
+# A deadline computed in each seed market's time zone is the same instant when read back
+# (SQLite keeps no offset: Moscow's was read 3 hours late), and the queue's breach check
+# uses that instant.
+@pytest.mark.parametrize("zone", ["Europe/Moscow", "Europe/Oslo", "Europe/Paris",
+                                  "Europe/Rome", "Europe/London", "America/New_York"])
+def test_a_deadline_in_the_users_time_zone_is_stored_as_the_same_instant(service, zone):
+    from zoneinfo import ZoneInfo
+
+    opened = datetime(2026, 12, 1, 6, 23, tzinfo=ZoneInfo(zone))
+    ticket = new_ticket(1, f"tz-{zone}")
+    ticket = NewTicket(**{**ticket.__dict__, "first_response_due": opened + timedelta(hours=4),
+                          "resolution_due": opened + timedelta(hours=24)})
+    service.create_ticket(ticket)
+    stored = service.ticket("T-1")
+    assert stored.first_response_due == opened + timedelta(hours=4)
+    assert stored.first_response_due.utcoffset() == timedelta(0)
+    assert stored.resolution_due == opened + timedelta(hours=24)

@@ -65,8 +65,13 @@ ONLY: List[Tuple[str, Tuple[str, ...], str]] = [
      "the KB index is a library: it imports nothing from the assistant"),
     # kb_index.data_files is the shared data-file validation (pydantic models, one error
     # style); it imports nothing from the assistant.
-    ("bot.live_agent", ("bot.live_agent", "bot.settings", "bot.storage", "kb_index.data_files"),
-     "the live-agent service shares only the language constants, storage and settings"),
+    # bot.channels.user_text: the one normal form of typed text (pure: unicodedata, regex).
+    ("bot.live_agent", ("bot.live_agent", "bot.settings", "bot.storage", "kb_index.data_files",
+                        "bot.channels.user_text"),
+     "the live-agent service shares only the language constants, storage, settings and "
+     "the normal form of typed text"),
+    ("bot.channels.user_text", ("bot.channels.user_text",),
+     "the normal form of typed text depends on nothing"),
     ("bot.texts", ("bot.texts",), "text catalogues depend on nothing"),
     ("bot.storage.engine", ("bot.storage", "bot.settings"),
      "the engine knows no table of any hop"),

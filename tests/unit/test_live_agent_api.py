@@ -217,8 +217,9 @@ def test_bad_input_gets_clear_errors(api):
     assert missing_key.status_code == 422
     create(api, 1)
     assert api.get("/api/tickets/T-404", headers=BOT).status_code == 404
-    assert api.post("/api/tickets/T-1/messages", headers=BOT,
-                    json={"text": "   "}).json()["error"] == "empty_message"
+    for invisible in ("   ", "\u200b\u200b", "\ufeff\u2060 \u200d", "\u2800", "\n\t"):
+        assert api.post("/api/tickets/T-1/messages", headers=BOT,
+                        json={"text": invisible}).json()["error"] == "empty_message"
     assert api.post("/api/tickets/T-1/messages", headers=BOT,
                     json={"text": "x" * 5000}).status_code == 413
     assert api.post("/api/tickets/T-1/rating", headers=BOT,
