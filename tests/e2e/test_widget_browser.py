@@ -471,3 +471,35 @@ def test_sign_in_as_lists_every_demo_user_and_starts_a_new_conversation(widget_f
     assert widget.labels["greeting"] in widget.log_text()
     widget.say("what support do I have?")
     widget.shot("signed-in")
+
+
+@pytest.mark.parametrize("lang", sorted(KB_QUESTIONS))
+def test_a_message_refused_as_someone_elses_goes_on_in_a_new_conversation(widget_factory,
+                                                                          lang):
+    """403 (the conversation belongs to someone else): the typed words are not lost."""
+    question, article = KB_QUESTIONS[lang]
+    widget = widget_factory(lang, f"forbidden-{lang}")
+    widget.goto()
+    widget.open()
+    old_sender = widget.state()["sender"]
+    refused = []
+
+    def refuse_once(route: Any) -> None:
+        if refused:
+            route.continue_()
+            return
+        refused.append(route.request.post_data_json["sender"])
+        route.fulfill(status=403, content_type="application/json",
+                      body='{"detail": "this conversation belongs to another user"}')
+
+    widget.page.route("**/webhooks/helpcenter/webhook", refuse_once)
+    widget.page.fill("#hb-input", question)
+    widget.page.press("#hb-input", "Enter")
+    widget.page.locator(".hb-kb").last.wait_for(timeout=90_000)
+    assert refused == [old_sender]
+    state = widget.state()
+    assert state["sender"] != old_sender
+    kinds = [(entry["kind"], entry.get("text")) for entry in state["log"]][:2]
+    assert kinds == [("notice", widget.labels["error_forbidden"]), ("user", question)]
+    assert widget.page.locator(".hb-kb").last.get_attribute("data-article-id") == article
+    widget.shot("carried-on")

@@ -717,6 +717,7 @@
     }
     sending.delete(id);
     let restartNotice = null;
+    let carried = null;  // a typed message that goes on into the new conversation
     commit((current) => {
       const sent = current.sender === sender ? findEntry(current, id) : null;
       if (!sent) return;  // a new conversation started meanwhile
@@ -728,7 +729,11 @@
           : errorFor(current, failure.status, failure.body);
         sent.failed = true;
         sent.error = problem.message;
-        if (problem.restart) restartNotice = problem.message;
+        if (problem.restart) {
+          restartNotice = problem.message;
+          // A button belonged to the old conversation; typed words do not: never lose them.
+          if (!sent.payload) carried = { text: sent.text, origin: sent.origin };
+        }
         return;
       }
       sent.failed = false;
@@ -739,7 +744,10 @@
       addReplies(current, replies.map((reply) => newEntry({ ...reply, re: id })), at);
     });
     syncSignIn();
-    if (restartNotice) restart(restartNotice);
+    if (restartNotice) {
+      restart(restartNotice);
+      if (carried) send(carried.text, null, carried.origin);
+    }
     ensurePolling();
   }
 
