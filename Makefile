@@ -10,7 +10,7 @@ MODEL := models/helpbot.tar.gz
 # Only these folders are Rasa training data; data/ also holds KB articles and demo data.
 RASA_DATA := data/nlu data/rules data/stories
 TRAINING_INPUTS := config.yml $(shell find domain $(RASA_DATA) -name '*.yml' 2>/dev/null) \
-	$(wildcard bot/nlu/components/*.py bot/nlu/components/*.yml)
+	$(wildcard bot/nlu/components/*.py bot/nlu/components/*.yml bot/dialogue/*.py)
 
 KB_INDEX := kb_index/build/CURRENT
 KB_INPUTS := $(shell find data/kb -name '*.md' 2>/dev/null) $(wildcard kb_index/*.py data/kb_no_article/*.txt) data/glossary.yml

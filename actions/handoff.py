@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import language
 from bot import composition
 from bot.handoff.live_agent_client import LiveAgentRefused, LiveAgentUnavailable
+from bot.handoff.rating import rating_in_text
 from bot.texts.catalogue import render
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,25 @@ def rating_from_entities(entities: List[Dict[str, Any]], text: str = "") -> Opti
     return stars if 1 <= stars <= 5 else None
 
 
+def rating_of_message(message: Dict[str, Any], lang: str) -> Optional[int]:
+    """The rating of the user's message: a button's entity, else the typed words.
+
+    Typed text is read by ``rating_in_text`` alone, not by the regex entities: those
+    take any digit ("I waited 2 hours") and miss "una stella", "одну звезду".
+
+    Args:
+        message: the parsed message (``tracker.latest_message``).
+        lang: the conversation language.
+
+    Returns:
+        The rating 1-5, or None.
+    """
+    text = str(message.get("text") or "")
+    if text.lstrip().startswith("/"):
+        return rating_from_entities(message.get("entities") or [], "")
+    return rating_in_text(text, lang)
+
+
 class ActionAfterHandoff(Action):
     """Run by the help-center channel when the agent resolves the ticket."""
 
@@ -82,10 +102,13 @@ class ActionStoreRating(Action):
         """Sends the rating to the live-agent service (or the outbox) and thanks."""
         lang = language(tracker)
         ticket_id = tracker.get_slot(TICKET_SLOT)
-        rating = rating_from_entities(tracker.latest_message.get("entities") or [],
-                                      tracker.latest_message.get("text") or "")
-        if not ticket_id or rating is None:
+        rating = rating_of_message(tracker.latest_message or {}, lang)
+        if not ticket_id:
             dispatcher.utter_message(**render("rating_nothing_to_rate", lang))
+            return []
+        if rating is None:
+            # Nothing stored, so no thanks: the question again, with its buttons.
+            dispatcher.utter_message(**render("rating_ask_again", lang))
             return []
         try:
             composition.live_agent_client().rate(ticket_id, rating)

@@ -47,6 +47,10 @@ class ActionAnswerFromKB(Action):
             index = searcher.index()
             chosen = entity(tracker, "article_id")
             if not chosen and is_payload(question):
+                if intent(tracker) == "report_problem":
+                    # The "Report a problem" button (after a 👎, in the help menu): no
+                    # symptom to search for; the rule goes on to the report itself.
+                    return [SlotSet(ARTICLE_SLOT, None)]
                 # The "search the help center" button: nothing to search for yet.
                 dispatcher.utter_message(**render("kb_prompt", lang))
                 return []
@@ -102,7 +106,14 @@ class ActionStoreKBFeedback(Action):
                     helpful=helpful,
                     sender_id=tracker.sender_id,
                 ))
-        if helpful or tracker.active_loop_name:
+        if not article_id:
+            # Nothing was stored (no article was shown): no thanks for "feedback".
+            if helpful:
+                dispatcher.utter_message(**render("kb_feedback_no_article", lang))
+            elif not tracker.active_loop_name:
+                dispatcher.utter_message(**render("help_options_after_no", lang),
+                                         buttons=render("help_options", lang)["buttons"])
+        elif helpful or tracker.active_loop_name:
             # Inside a form only a short thanks: the form's question comes next.
             dispatcher.utter_message(**render("kb_feedback_thanks", lang))
         else:

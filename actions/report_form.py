@@ -12,10 +12,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import language, now_for
 from actions.report_time import corrected_time, time_read_back
+from bot import SUPPORTED_LANGUAGES
 from bot.channels.user_text import normalize
 from bot.escalation.report_form import (
+    NO_REQUEST_ID,
     description_blank,
     description_ok,
+    match_button,
     match_product,
     request_id,
     yes_or_no,
@@ -36,12 +39,67 @@ def _unset(value: Any) -> bool:
     return value is None
 
 
+# What a button's payload means for its slot, when the payload is not the value itself.
+BUTTON_VALUES: Dict[str, Dict[str, Any]] = {
+    "problem_logs": {"/affirm": True, "/deny": False},
+    "problem_request_id": {"/deny": NO_REQUEST_ID},
+}
+
+
+def typed_button(slot: str, tracker: Tracker) -> Dict[str, Any]:
+    """The slot's value when the user typed one of the asked question's button titles.
+
+    A typed title is a click: "Annet" at the product question is the "Annet" button,
+    even though NLU reads it as ``cancel`` (and the slot mapping skips that intent).
+    The conversation language's titles are tried first, then the other languages'.
+
+    Args:
+        slot: a form slot whose question (``ask_<slot>``) may have buttons.
+        tracker: the conversation; only a typed reply to that question counts.
+
+    Returns:
+        ``{slot: value}``, or ``{}`` when the reply is no button title.
+    """
+    if tracker.get_slot("requested_slot") != slot:
+        return {}
+    text = str((tracker.latest_message or {}).get("text") or "")
+    if not text or text.startswith("/"):
+        return {}  # a click: the payload is already its answer
+    lang = language(tracker)
+    order = [lang] + [other for other in SUPPORTED_LANGUAGES if other != lang]
+    buttons = [(str(button["title"]), str(button["payload"]))
+               for each in order
+               for button in render(f"ask_{slot}", each).get("buttons", [])]
+    payload = match_button(text, buttons)
+    if payload is None:
+        return {}
+    return {slot: BUTTON_VALUES.get(slot, {}).get(payload, payload)}
+
+
 class ValidateProblemReportForm(FormValidationAction):
     """Checks each answer; a bad one is explained and asked again."""
 
     def name(self) -> str:
         """Returns the action's name, as listed in the domain."""
         return "validate_problem_report_form"
+
+    # Typed button titles fill the asked slot whatever the intent (rasa-sdk calls each
+    # extract_<slot> before validating); never taken as cancel or deny.
+    def extract_problem_product(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[str, Any]:
+        """"Annet", "autre", "Qualità video" typed instead of clicking."""
+        return typed_button("problem_product", tracker)
+
+    def extract_problem_logs(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[str, Any]:
+        """"Ja", "Non", "Sì" typed instead of clicking."""
+        return typed_button("problem_logs", tracker)
+
+    def extract_problem_request_id(self, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict
+                                   ) -> Dict[str, Any]:
+        """"Hopp over", "Passer", "Пропустить" typed instead of clicking."""
+        return typed_button("problem_request_id", tracker)
 
     def validate_problem_product(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, Iterable, Optional, Tuple
 
 from rapidfuzz import fuzz
 
@@ -75,6 +75,44 @@ def match_product(answer: str) -> Optional[str]:
     best = max(votes.values())
     winners = [product for product, score in votes.items() if score == best]
     return winners[0] if len(winners) == 1 else None
+
+
+# Typed button titles: a typo of one letter in five still counts ("Anet", "Telefno").
+BUTTON_TITLE_MIN_RATIO = 80.0
+# Below this length a title must be typed exactly (folded): "Ja" is not "Jo".
+BUTTON_TITLE_FUZZY_FROM = 4
+
+
+def match_button(answer: str, buttons: Iterable[Tuple[str, str]]) -> Optional[str]:
+    """The payload of the offered button whose title the user typed instead of clicking.
+
+    Titles and answer are compared folded (case, accents, end punctuation, quotes), and a
+    close typo counts for titles of ``BUTTON_TITLE_FUZZY_FROM`` letters or more. The
+    whole answer must be the title: "annet" is the "Annet" button, "annet problem med
+    lyden" is not.
+
+    Args:
+        answer: what the user typed.
+        buttons: ``(title, payload)`` pairs, the conversation language's first; when two
+            titles fit equally well, the first one wins.
+
+    Returns:
+        The matching button's payload, or None.
+    """
+    typed = fold(answer.strip(" \t\"'«»“”„"))
+    if not typed:
+        return None
+    best: Optional[Tuple[float, str]] = None
+    for title, payload in buttons:
+        folded = fold(title)
+        if typed == folded:
+            return payload
+        if min(len(typed), len(folded)) < BUTTON_TITLE_FUZZY_FROM:
+            continue
+        score = fuzz.ratio(typed, folded)
+        if score >= BUTTON_TITLE_MIN_RATIO and (best is None or score > best[0]):
+            best = (score, payload)
+    return best[1] if best else None
 
 
 def yes_or_no(answer: str) -> Optional[bool]:

@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.channels.user_text import normalize
 from bot.live_agent.models import (
     MESSAGE_KINDS,
     PRIORITIES,
@@ -27,7 +28,6 @@ from bot.live_agent.models import (
 )
 from bot.live_agent.passwords import hash_password, needs_rehash, verify_password
 from bot.live_agent.reports import TicketReport, ticket_report
-from bot.channels.user_text import normalize
 from bot.storage.engine import as_utc
 
 Clock = Callable[[], datetime]

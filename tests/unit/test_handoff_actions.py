@@ -62,16 +62,19 @@ def test_a_rating_while_the_service_is_down_waits_in_the_outbox(live_agent):
         assert (queued.kind, queued.payload) == ("rating", {"ticket_id": "T-1", "rating": 3})
 
 
-@pytest.mark.parametrize(("slots", "entities"), [
-    ({}, [{"entity": "rating", "value": "5"}]),
-    ({"last_ticket_id": "T-1"}, [{"entity": "rating", "value": "9"}]),
-    ({"last_ticket_id": "T-1"}, []),
+@pytest.mark.parametrize(("slots", "entities", "key"), [
+    ({}, [{"entity": "rating", "value": "5"}], "rating_nothing_to_rate"),
+    # A ticket but no rating 1-5: nothing stored, so the question again, not a thanks.
+    ({"last_ticket_id": "T-1"}, [{"entity": "rating", "value": "9"}], "rating_ask_again"),
+    ({"last_ticket_id": "T-1"}, [], "rating_ask_again"),
 ])
-def test_nothing_to_rate(live_agent, slots, entities):
+def test_nothing_to_rate(live_agent, slots, entities, key):
+    from bot.texts.catalogue import catalogue
+
     messages, events = run(ActionStoreRating(), tracker("it", slots, entities))
     assert live_agent.ratings == [] and events == []
-    assert "Non c'è nessuna richiesta" in messages[0]["text"] or "Al momento" in messages[0][
-        "text"]
+    assert messages[0]["text"] == catalogue()[key]["it"][0]["text"]
+    assert not messages[0]["text"].startswith("Grazie")
 
 
 def rating(value, start=0):
@@ -85,7 +88,7 @@ def rating(value, start=0):
     ("jeg gir fem stjerner", [rating("fem", 8)], 5),
     ("ставлю твёрдую четвёрку", [rating("четвёрку", 15)], 4),
     ("5/5 great job", [rating("5", 0), rating("5", 2)], 5),
-    ("four out of 5", [rating("four", 0), rating("5", 12)], 5),  # digits first
+    ("four out of 5", [rating("four", 0), rating("5", 12)], 5),  # entities: digits first
     ("⭐⭐⭐⭐", [], 4),
     ("★★★☆☆", [], 3),
     ("🌟🌟🌟🌟🌟🌟", [], None),  # six stars is not a 1-5 rating

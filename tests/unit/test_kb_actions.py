@@ -248,3 +248,17 @@ def test_asking_how_to_report_still_gets_the_article(lang):
     use(FakeSearcher(FakeIndex([hit("report-problem-mobile", lang=lang)])))
     _, messages = run(ActionAnswerFromKB(), report_tracker(lang, intent="ask_question"))
     assert messages[0]["custom"]["kb"]["article_id"] == "report-problem-mobile"
+
+
+# A 👍/👎 typed when no article was shown (nothing stored): no "thanks for the feedback",
+# no "I've passed that on", in every language.
+@pytest.mark.parametrize("lang", ["ru", "nb", "fr", "it", "en"])
+@pytest.mark.parametrize("intent", ["kb_helpful", "kb_not_helpful"])
+def test_feedback_without_an_article_thanks_for_nothing(database, lang, intent):
+    latest = parse_data("una stella", intent)
+    tr = make_tracker(latest, sender="user-1", language=lang, events=[user_event(latest)])
+    dispatcher = CollectingDispatcher()
+    asyncio.run(ActionStoreKBFeedback().run(dispatcher, tr, {}))
+    texts = [m["text"] for m in dispatcher.messages]
+    assert texts and not {catalogue()["kb_feedback_thanks"][lang][0]["text"],
+                          catalogue()["kb_feedback_sorry"][lang][0]["text"]} & set(texts)

@@ -54,3 +54,21 @@ def test_the_search_button_still_asks_for_the_question(lang, payload):
     queries, texts = ask(payload, lang)
     assert queries == []
     assert texts == [catalogue()["kb_prompt"][lang][0]["text"]]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_report_a_problem_button_does_not_ask_for_a_question(lang):
+    """The "Report a problem" button (after a 👎, in the help menu) starts the report.
+
+    Its rule runs this action first; with no symptom to search for it says nothing, so
+    "Type your question…" never comes before the report form's first question.
+    """
+    latest = parse_data("/report_problem", "report_problem", confidence=1.0)
+    tracker = make_tracker(latest, sender="user-1", language=lang, events=[user_event(latest)])
+    index = FakeIndex([hit("screen-sharing", lang=lang)])
+    composition.override("kb_searcher", FakeSearcher(index))
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionAnswerFromKB().run(dispatcher, tracker, {}))
+    assert dispatcher.messages == [] and index.queries == []
+    assert [(e["event"], e["name"], e["value"]) for e in events] == [
+        ("slot", "kb_article_id", None)]
