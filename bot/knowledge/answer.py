@@ -19,7 +19,7 @@ from typing import (
     TypedDict,
 )
 
-from bot.texts.catalogue import render
+from bot.texts.catalogue import render, text
 from kb_index.search import Hit
 
 # The runner-up is "close" when its fused score is at least this share of the top one.
@@ -179,7 +179,8 @@ def answer_messages(
         },
         {
             **render("kb_was_it_helpful", lang),
-            "buttons": [{"title": "👍", "payload": "/kb_helpful"},
-                        {"title": "👎", "payload": "/kb_not_helpful"}],
+            "buttons": [{"title": text("kb_vote_helpful", lang), "payload": "/kb_helpful"},
+                        {"title": text("kb_vote_not_helpful", lang),
+                         "payload": "/kb_not_helpful"}],
         },
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from rasa_sdk.events import SlotSet
@@ -121,7 +122,8 @@ def test_clear_answer_buttons_related_and_feedback():
     use(FakeSearcher(FakeIndex([hit("screen-sharing", related=("recording", "join-meeting"))])))
     _, (answer, feedback) = run(ActionAnswerFromKB(), tracker("partage écran"))
     assert [b["title"] for b in answer["buttons"]] == ["T-recording", "T-join-meeting"]
-    assert [b["title"] for b in feedback["buttons"]] == ["👍", "👎"]
+    # Words, not 👍/👎 alone: what the widget shows, and what the agent's transcript reads.
+    assert [b["title"] for b in feedback["buttons"]] == ["Utile", "Pas utile"]
     assert answer["custom"]["kb"]["lang"] == "fr"
 
 
@@ -262,3 +264,17 @@ def test_feedback_without_an_article_thanks_for_nothing(database, lang, intent):
     texts = [m["text"] for m in dispatcher.messages]
     assert texts and not {catalogue()["kb_feedback_thanks"][lang][0]["text"],
                           catalogue()["kb_feedback_sorry"][lang][0]["text"]} & set(texts)
+
+
+@pytest.mark.parametrize("lang", ["ru", "nb", "fr", "it", "en"])
+def test_the_vote_buttons_say_what_the_widget_shows(lang):
+    """The transcript an agent reads names the vote as the user saw it in the widget."""
+    import yaml
+
+    from bot.texts.catalogue import text
+
+    labels = yaml.safe_load((Path(__file__).parents[2] / "bot/texts/widget_labels.yml")
+                            .read_text(encoding="utf-8"))
+    widget = labels[lang]["widget"]
+    assert (text("kb_vote_helpful", lang), text("kb_vote_not_helpful", lang)) == (
+        widget["helpful"], widget["not_helpful"])
