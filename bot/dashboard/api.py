@@ -10,6 +10,9 @@ same origin, which sets the console's session cookie. The page answers:
 ``GET /api/dashboard/figures?days=7|30&lang=all|<lang>&plan=all|<plan>`` answers the
 figures (``DashboardFigures``) to a manager; 401 / 403 otherwise, as
 ``{"error", "detail"}``; 502 when the live-agent service cannot be asked.
+
+``GET /api/dashboard/texts?lang=<lang>`` answers the page's own labels in a language
+(``DashboardTexts``), to anyone: the sign-in form needs them.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from fastapi import APIRouter, Cookie, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from bot import SUPPORTED_LANGUAGES
+from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.dashboard.figures import ALL, DashboardFigures, Titles, dashboard_figures
 from bot.dashboard.sources import AGENT_SESSION_COOKIE, TicketAnswer
+from bot.dashboard.texts import DashboardTexts, dashboard_texts
 from bot.reporting.figures import AssistantReport
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -104,6 +108,14 @@ def figures(request: Request, days: int = 7,
     assistant = context.assistant(since, until, None if plan == ALL else plan)
     result = dashboard_figures(assistant, answer.figures, days, context.titles, lang, plan)
     return JSONResponse(result.dict(), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/dashboard/texts", response_model=DashboardTexts)
+def texts(lang: str = Query(DEFAULT_LANGUAGE, max_length=5)) -> Response:
+    """The page's labels, headings and messages in ``lang``."""
+    if lang not in SUPPORTED_LANGUAGES:
+        return _refusal(422, "invalid_language", f"lang is one of {', '.join(SUPPORTED_LANGUAGES)}")
+    return JSONResponse(dashboard_texts(lang).dict())
 
 
 def install_dashboard(app: FastAPI, assistant: AssistantSource, tickets: TicketSource,

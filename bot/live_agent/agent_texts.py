@@ -1,15 +1,16 @@
-"""The live-agent service's texts (``agent_texts.yml``): report labels and canned replies.
+"""The live-agent service's texts (``agent_texts.yml``): labels, canned replies, console.
 
-Labels are in the agent's language (the console is English for now; every label exists
+Report labels and the console's own texts are in the agent's language (every one exists
 in the five languages). Canned replies are sent in the user's language, whatever the
-agent's.
+agent's; their buttons are labelled in the agent's.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, TypedDict
+from typing import Dict, FrozenSet, List, Mapping, Set, TypedDict, Union
 
 import yaml
 
@@ -17,15 +18,43 @@ TEXTS = Path(__file__).resolve().parent / "agent_texts.yml"
 LANGUAGES = ("ru", "nb", "fr", "it", "en")
 FALLBACK = "en"
 # The label keys whose value is a table (code -> name).
-TABLES = ("products", "plans", "priorities", "languages")
+TABLES = ("products", "plans", "support_tiers", "priorities", "languages")
+# The tables the console names codes with (the report's own are named server-side).
+CONSOLE_TABLES = ("plans", "support_tiers", "languages")
+# The plural forms (CLDR categories) a counted text must have, per language; the page
+# falls back to "other" for a category a language does not list (French "many").
+PLURAL_FORMS: Dict[str, FrozenSet[str]] = {
+    "ru": frozenset({"one", "few", "many", "other"}), "nb": frozenset({"one", "other"}),
+    "fr": frozenset({"one", "other"}), "it": frozenset({"one", "other"}),
+    "en": frozenset({"one", "other"})}
+FIELD = re.compile(r"\{(\w+)\}")
+
+# A text of an interface: one string, or its plural forms (category -> string).
+Text = Union[str, Dict[str, str]]
 
 
 class CannedReply(TypedDict):
-    """One canned reply: its console label (English) and its text per language."""
+    """One canned reply: its button's label (the agent's language) and its texts."""
 
     id: str
     label: str
     texts: Dict[str, str]  # language -> text with {user} and {agent}
+
+
+class ConsoleTexts(TypedDict):
+    """What the console needs to show itself in one language.
+
+    Keys:
+        lang: the language of everything below.
+        texts: key -> text (or plural forms), ``{fields}`` left for the page.
+        plans, support_tiers, languages: code -> name, as the report names them.
+    """
+
+    lang: str
+    texts: Dict[str, Text]
+    plans: Dict[str, str]
+    support_tiers: Dict[str, str]
+    languages: Dict[str, str]
 
 
 class _Format(dict):
@@ -42,10 +71,50 @@ def _texts() -> Dict[str, Dict]:
         if missing:
             raise ValueError(f"{TEXTS}: labels.{lang} lacks {sorted(missing)}")
     for reply_id, reply in data["canned"].items():
-        missing = set(LANGUAGES) - set(reply)
+        missing = set(LANGUAGES) - set(reply) | set(LANGUAGES) - set(reply["label"])
         if missing:
             raise ValueError(f"{TEXTS}: canned.{reply_id} lacks {sorted(missing)}")
+    problems = [problem for key, texts in data["console"].items() for lang in LANGUAGES
+                for problem in text_problems(key, texts, lang)]
+    if problems:
+        raise ValueError(f"{TEXTS}: console: {'; '.join(problems)}")
     return data
+
+
+def fields(text: Text) -> Set[str]:
+    """The ``{fields}`` of a text (of all its plural forms)."""
+    forms = text.values() if isinstance(text, dict) else [text]
+    return {name for form in forms for name in FIELD.findall(str(form))}
+
+
+def text_problems(key: str, texts: Mapping[str, Text], lang: str) -> List[str]:
+    """What is wrong with one interface text in ``lang`` (empty: nothing).
+
+    The text is there and not blank, with English's ``{fields}``; a counted text (plural
+    forms, as English's is) has ``{count}`` and exactly ``lang``'s forms (``PLURAL_FORMS``).
+
+    Args:
+        key: the text's key, for the messages.
+        texts: language -> text.
+        lang: the language to check.
+    """
+    english, text = texts.get(FALLBACK), texts.get(lang)
+    forms = list(text.values()) if isinstance(text, dict) else [text]
+    if text is None or not all(isinstance(form, str) and form.strip() for form in forms):
+        return [f"{key} lacks {lang}"]
+    problems = []
+    if english is not None and fields(text) != fields(english):
+        problems.append(f"{key}.{lang} has fields {sorted(fields(text))}, "
+                        f"en has {sorted(fields(english))}")
+    if isinstance(english, dict) != isinstance(text, dict):
+        problems.append(f"{key}.{lang} is counted in one language and not in the other")
+    elif isinstance(text, dict):
+        if set(text) != PLURAL_FORMS[lang]:
+            problems.append(f"{key}.{lang} has forms {sorted(text)}, "
+                            f"needs {sorted(PLURAL_FORMS[lang])}")
+        if "count" not in fields(text):
+            problems.append(f"{key}.{lang} is counted but has no {{count}}")
+    return problems
 
 
 def label(key: str, lang: str, **values: str) -> str:
@@ -67,11 +136,23 @@ def name_of(table: str, code: str, lang: str) -> str:
     return str(labels.get(lang, labels[FALLBACK])[table].get(code, code))
 
 
-def canned_replies() -> List[CannedReply]:
-    """Every canned reply, in the file's order."""
-    return [{"id": reply_id, "label": str(reply["label"]),
-             "texts": {lang: str(reply[lang]) for lang in LANGUAGES}}
+def canned_replies(lang: str = FALLBACK) -> List[CannedReply]:
+    """Every canned reply, in the file's order, labelled in ``lang`` (the agent's)."""
+    return [{"id": reply_id,
+             "label": str(reply["label"].get(lang, reply["label"][FALLBACK])),
+             "texts": {code: str(reply[code]) for code in LANGUAGES}}
             for reply_id, reply in _texts()["canned"].items()]
+
+
+def console_texts(lang: str) -> ConsoleTexts:
+    """The console's interface in ``lang`` (English for an unknown language)."""
+    data = _texts()
+    lang = lang if lang in LANGUAGES else FALLBACK
+    texts: Dict[str, Text] = {key: by_lang[lang] for key, by_lang in data["console"].items()}
+    tables = {table: {code: str(name) for code, name in data["labels"][lang][table].items()}
+              for table in CONSOLE_TABLES}
+    return {"lang": lang, "texts": texts, "plans": tables["plans"],
+            "support_tiers": tables["support_tiers"], "languages": tables["languages"]}
 
 
 def canned_text(reply_id: str, lang: str, user: str, agent: str) -> str:

@@ -106,6 +106,7 @@ def test_an_english_agent_helps_a_russian_user_with_canned_replies_and_articles(
     agent_id, password, agent_name = AGENT
     console.login(agent_id, password)
     assert console.page.title() == "Agent console"
+    assert console.page.get_attribute("html", "lang") == "en"  # alice's language
     console.shot("logged-in")
 
     # The user: /ru/, signed in as a paid admin, asks for a person, reports, confirms.
@@ -135,6 +136,7 @@ def test_an_english_agent_helps_a_russian_user_with_canned_replies_and_articles(
     row.wait_for(timeout=15_000)
     assert "unread" in (row.locator("button").get_attribute("class") or "")
     assert "new activity" in row.inner_text() or row.locator(".visually-hidden").count()
+    assert f"{USER_NAME} (Enterprise)" in row.inner_text()  # the plan's name, not its code
     assert re.fullmatch(r"\(\d+\) Agent console", console.page.title()), console.page.title()
     assert console.page.locator("#unread-count").is_visible()
     assert console.same_document()
@@ -171,7 +173,7 @@ def test_an_english_agent_helps_a_russian_user_with_canned_replies_and_articles(
     meta = console.text("#ticket-meta")
     assert USER_NAME in meta and "writes in Russian" in meta
     facts = console.text("#user-facts")
-    assert "Russian" in facts
+    assert "Russian" in facts and "Enterprise, Premier+ support" in facts, facts
     transcript = console.page.locator("#transcript li")
     assert transcript.count() >= len(REPORTS["ru"]) + 1
     badges = console.page.locator("#transcript li > .lang").all_inner_texts()

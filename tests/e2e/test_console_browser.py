@@ -1,7 +1,9 @@
 """The agent console in headless Chromium (Debian's, driven by Playwright).
 
 Login, claim, transcript, reply and resolve; user text with <script> and onerror
-payloads must render as text. Screenshots go to var/test-artifacts/.
+payloads must render as text. The login form speaks the browser's language (Norwegian
+here), the console marco's first language (French), plans and tiers by name; an unread
+mark survives a reload. Screenshots go to var/test-artifacts/.
 """
 
 from __future__ import annotations
@@ -47,16 +49,46 @@ def test_console_login_claim_reply_resolve_and_escaping(product, hostile_ticket)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM,
                                              args=["--no-sandbox"])
-        page = browser.new_page()
+        page = browser.new_page(locale="nb-NO")
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(f"{product.web_url}/console")
+        # Before login: the browser's language.
+        page.locator("#login").wait_for(state="visible")
+        assert page.get_attribute("html", "lang") == "nb"
+        assert (page.title(), page.inner_text("#login-title")) == ("Agentkonsoll", "Logg inn")
         page.fill("#agent-id", "marco")
         page.fill("#password", "marco-demo-password")
         page.click("#login button[type=submit]")
         row = page.locator("#queue li", has_text=hostile_ticket)
         row.wait_for()
+        # Logged in: marco's first language, French; the plan by its name.
+        assert page.get_attribute("html", "lang") == "fr"
+        assert page.title() == "Console agent"
+        assert "File d'attente" in page.inner_text("#queue-title")
+        assert "Raccourcis clavier" in page.inner_text("#help-open")
+        assert "(Business)" in row.inner_text() and "en attente" in row.inner_text()
         page.screenshot(path=str(ARTIFACTS / "console-1-queue.png"))
+
+        # A new message is unread, and still is after a reload; read, it stays read.
+        button = row.get_by_role("button")
+        requests.post(f"{product.web_url}/api/tickets/{hostile_ticket}/messages", timeout=10,
+                      headers={"Authorization": f"Bearer {product.service_token}"},
+                      json={"text": "toujours en panne"})
+        page.wait_for_function("document.title === '(1) Console agent'")
+        assert "unread" in (button.get_attribute("class") or "")
+        page.reload()
+        row.wait_for()
+        assert "unread" in (button.get_attribute("class") or "")
+        assert page.title() == "(1) Console agent"
+        assert "1 non lue" in page.inner_text("#unread-count")
+        button.click()
+        page.wait_for_selector("#ticket:not([hidden])")
+        page.wait_for_function("document.title === 'Console agent'")
+        page.reload()
+        row.wait_for()
+        assert "unread" not in (button.get_attribute("class") or "")
+        assert page.title() == "Console agent"
         row.get_by_role("button").click()
         page.wait_for_selector("#ticket:not([hidden])")
         page.click("#claim")
@@ -64,6 +96,9 @@ def test_console_login_claim_reply_resolve_and_escaping(product, hostile_ticket)
         page.wait_for_function(
             "document.querySelector('#messages').innerText.includes('still broken')")
         page.screenshot(path=str(ARTIFACTS / "console-2-ticket.png"))
+        assert "Business, support Standard" in page.inner_text("#user-facts")
+        assert "Business (Standard), écrit en français" in page.inner_text("#ticket-meta")
+        assert page.inner_text("#resolve").startswith("Résoudre")
 
         # Hostile text is shown as text, and nothing ran.
         assert SCRIPT in page.inner_text("#report")
@@ -88,4 +123,4 @@ def test_console_login_claim_reply_resolve_and_escaping(product, hostile_ticket)
     assert (ticket["status"], ticket["claimed_by"]) == ("resolved", "marco")
     messages = requests.get(f"{product.web_url}/api/tickets/{hostile_ticket}/messages",
                             headers=bot, timeout=10).json()
-    assert [m["author"] for m in messages] == ["user", "agent"]
+    assert [m["author"] for m in messages] == ["user", "user", "agent"]

@@ -2,9 +2,10 @@
 
 A few conversations through the chat channel and a ticket that an agent claims, answers,
 resolves and the user rates give both sides something to draw. The demo manager signs in
-on /dashboard; the cards and plots show; the period switches to 30 days and a language
+on /dashboard (the sign-in form in the browser's language, French; the board in hers,
+English); the cards and plots show; the period switches to 30 days and a language
 filter applies; axe finds no serious or critical violation; no user's name or e-mail is
-on the page. A non-manager gets the 403 page. Screenshots go to
+on the page. A non-manager gets the 403 page, in his first language. Screenshots go to
 var/test-artifacts/dashboard/.
 """
 
@@ -84,7 +85,7 @@ def traffic(product):
 
 def test_the_manager_sees_the_dashboard_and_switches_the_period(traffic, browser):  # noqa: F811
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     errors: List[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -93,13 +94,20 @@ def test_the_manager_sees_the_dashboard_and_switches_the_period(traffic, browser
     first = page.goto(f"{traffic.web_url}/dashboard")
     assert first is not None and first.status == 200
     by("signin").wait_for()
+    # Nobody signed in yet: the browser's language.
+    assert page.get_attribute("html", "lang") == "fr"
+    assert page.inner_text("#signin-title") == "Connexion en tant que responsable"
     by("signin-agent-id").fill("maria")
     by("signin-password").fill("wrong")
     by("signin-submit").click()
     page.wait_for_function("document.querySelector('#signin-error').textContent !== ''")
+    assert by("signin-error").inner_text() == "Identifiant ou mot de passe incorrect."
     by("signin-password").fill("maria-demo-password")
     by("signin-submit").click()
     page.wait_for_selector("body[data-loaded='7|all|all']")
+    # Signed in: maria's first language, English.
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.title() == "helpbot – dashboard"
 
     # The cards, and every plot drawn: an <svg> with marks, a caption and a table.
     for card in ("containment", "handoff", "kb", "fallback"):
@@ -148,16 +156,18 @@ def test_the_manager_sees_the_dashboard_and_switches_the_period(traffic, browser
 
 
 def test_an_agent_who_is_not_a_manager_gets_the_403_page(traffic, browser):  # noqa: F811
-    context = browser.new_context()
+    context = browser.new_context(locale="en-GB")
     page = context.new_page()
     page.goto(f"{traffic.web_url}/dashboard")
-    page.get_by_test_id("signin-agent-id").fill("alice")
-    page.get_by_test_id("signin-password").fill("alice-demo-password")
+    page.get_by_test_id("signin-agent-id").fill("marco")
+    page.get_by_test_id("signin-password").fill("marco-demo-password")
     with page.expect_navigation() as reloaded:
         page.get_by_test_id("signin-submit").click()
     assert reloaded.value is not None and reloaded.value.status == 403
     page.get_by_test_id("forbidden").wait_for()
-    assert "Managers only" in page.inner_text("main")
+    # In marco's first language, French, whatever the browser's.
+    assert "Réservé aux responsables" in page.inner_text("main")
+    assert page.get_attribute("html", "lang") == "fr"
     assert page.get_by_test_id("board").is_hidden()
     page.screenshot(path=str(ARTIFACTS / "04-not-a-manager.png"), full_page=True)
     page.get_by_test_id("logout").click()

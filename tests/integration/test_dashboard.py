@@ -215,7 +215,10 @@ def test_an_agent_who_is_not_a_manager_gets_403(served):
     assert (refused.status_code, refused.json()["error"]) == (403, "managers_only")
     page = marco.get(f"{url}/dashboard", timeout=30)
     assert page.status_code == 403 and 'data-state="forbidden"' in page.text
-    assert "Managers only" in page.text
+    # The words come in marco's first language (the page asks for them).
+    assert 'data-t="forbidden_title"' in page.text
+    texts = marco.get(f"{url}/api/dashboard/texts?lang=fr", timeout=30).json()
+    assert texts["texts"]["forbidden_title"] == "Réservé aux responsables"
 
 
 def test_nobody_signed_in_gets_the_sign_in_form(served):

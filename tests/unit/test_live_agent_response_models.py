@@ -17,6 +17,7 @@ from bot.live_agent.service import LiveAgentService
 LIVE_AGENT_ROUTES = {
     ("GET", "/health"),
     ("GET", "/console"),
+    ("GET", "/api/console/texts"),
     ("POST", "/api/tickets"),
     ("GET", "/api/tickets"),
     ("GET", "/api/tickets/{ticket_id}"),

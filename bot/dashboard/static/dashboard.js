@@ -2,19 +2,94 @@
 // No chart library, no network beyond this origin. Every plot is a <figure> with a
 // <figcaption>, an aria-label on its <svg role="img">, and the same numbers as a table.
 // Every text from the server is set with textContent (topics are users' words, masked).
+// The page speaks the manager's first language (before sign-in: the browser's); its
+// texts come from GET /api/dashboard/texts (bot/dashboard/dashboard_texts.yml).
 "use strict";
 
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
-  const LANG_NAMES = { ru: "Russian", nb: "Norwegian", fr: "French", it: "Italian", en: "English" };
+  const LANGUAGES = ["ru", "nb", "fr", "it", "en"];
+  const LOCALE_ALIASES = { no: "nb", nn: "nb" };
+  const LOCALES = { en: "en-GB" };  // English as the server writes it: day before month
   const LANG_COLORS = { ru: "#0b5cff", nb: "#b00020", fr: "#1b7f3b", it: "#8a4b00", en: "#6a1b9a" };
   const VERDICT_COLORS = { met: "#1b7f3b", breached: "#b00020", pending: "#6b7079" };
-  const RATES = [
-    ["containment_rate", "Containment"], ["handoff_rate", "Handoff rate"],
-    ["kb_answer_rate", "KB answer rate"], ["fallback_rate", "Fallback rate"],
-  ];
+  const RATES = ["containment_rate", "handoff_rate", "kb_answer_rate", "fallback_rate"];
   const $ = (id) => document.getElementById(id);
-  const pct = (v) => (v * 100).toFixed(1) + "%";
+
+  let ui = null;      // the page's texts and tables in one language
+  let locale, plural, numbers, percent, percentTick, dayLong, dayShort, hourLong, hourShort;
+
+  function setLocale(next) {
+    locale = next;
+    plural = new Intl.PluralRules(locale);
+    numbers = new Intl.NumberFormat(locale);
+    percent = new Intl.NumberFormat(locale, { style: "percent", minimumFractionDigits: 1, maximumFractionDigits: 1 });
+    percentTick = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 0 });
+    // The figures are per UTC day and hour.
+    dayLong = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeZone: "UTC" });
+    dayShort = new Intl.DateTimeFormat(locale, { day: "numeric", month: "numeric", timeZone: "UTC" });
+    hourLong = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+    hourShort = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: "UTC" });
+  }
+  setLocale(LOCALES.en);
+
+  function browserLanguage() {
+    for (const tag of navigator.languages || [navigator.language]) {
+      const primary = String(tag || "").toLowerCase().split(/[-_]/)[0];
+      const lang = LOCALE_ALIASES[primary] || primary;
+      if (LANGUAGES.includes(lang)) return lang;
+    }
+    return "en";
+  }
+
+  // The signed-in agent's first language (the console's GET /api/me), else the browser's.
+  async function pageLanguage(state) {
+    if (state === "board" || state === "forbidden") {
+      try {
+        const response = await fetch("/api/me", { credentials: "same-origin" });
+        const me = response.ok ? await response.json() : null;
+        if (me && me.languages && LANGUAGES.includes(me.languages[0])) return me.languages[0];
+      } catch (error) {
+        // The browser's language, then.
+      }
+    }
+    return browserLanguage();
+  }
+
+  // A text with its {fields} filled (numbers formatted); a text with plural forms takes
+  // the one of values.count. Unknown: the key itself.
+  function t(key, values = {}) {
+    let text = ui && ui.texts[key];
+    if (text === undefined || text === null) return key;
+    if (typeof text === "object") text = text[plural.select(values.count)] || text.other;
+    return text.replace(/\{(\w+)\}/g, (field, name) => {
+      if (!(name in values)) return field;
+      const value = values[name];
+      return typeof value === "number" ? numbers.format(value) : String(value);
+    });
+  }
+
+  async function useLanguage(lang) {
+    const response = await fetch("/api/dashboard/texts?lang=" + encodeURIComponent(lang));
+    if (!response.ok) throw new Error(String(response.status));
+    ui = await response.json();
+    setLocale(LOCALES[ui.lang] || ui.lang);
+    document.documentElement.lang = ui.lang;
+    for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+    for (const node of document.querySelectorAll("[data-t-aria-label]")) {
+      node.setAttribute("aria-label", t(node.dataset.tAriaLabel));
+    }
+    document.title = t("page_title");
+  }
+
+  const pct = (v) => percent.format(v);
+  const day = (iso) => new Date(iso + "T00:00:00Z");
+  // An hour of the queue; the service writes it with its offset (UTC if none).
+  const instant = (iso) => new Date(/(Z|[+-]\d\d:\d\d)$/i.test(iso) ? iso : iso + "Z");
+  const hours = (h) => t("hours", { hours: h });
+  const languageName = (code) => (ui && ui.languages[code]) || code;
+  const names = (table) => (ui && ui[table]) || {};
+  const cell = (value) => (typeof value === "number" ? numbers.format(value) : String(value));
 
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -31,15 +106,15 @@
   }
 
   function table(head, rows) {
-    const t = el("table");
+    const node = el("table");
     const tr = el("tr");
     head.forEach((h) => tr.append(el("th", { scope: "col" }, h)));
-    t.append(el("thead", {}, tr));
+    node.append(el("thead", {}, tr));
     const body = el("tbody");
-    rows.forEach((r) => body.append(el("tr", {}, ...r.map((c) => el("td", {}, String(c))))));
-    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: String(head.length) }, "No data in this period.")));
-    t.append(body);
-    return t;
+    rows.forEach((r) => body.append(el("tr", {}, ...r.map((c) => el("td", {}, cell(c))))));
+    if (!rows.length) body.append(el("tr", {}, el("td", { colspan: String(head.length) }, t("no_data"))));
+    node.append(body);
+    return node;
   }
 
   // A figure: caption, drawing (an <svg>, or nothing), its numbers as a table.
@@ -52,7 +127,7 @@
       drawing.setAttribute("aria-describedby", id);
       parts.push(drawing);
     }
-    parts.push(el("details", {}, el("summary", {}, "The numbers as a table"), table(head, rows)));
+    parts.push(el("details", {}, el("summary", {}, t("as_table")), table(head, rows)));
     container.replaceChildren(el("figure", {}, ...parts));
   }
 
@@ -109,13 +184,13 @@
         const w = (W - L - R) * value / max;
         if (value > 0) {
           const bar = svg("rect", { x: left, y: top + 4, width: Math.max(w, 1), height: rowH - 10, fill: color, class: "bar" });
-          bar.append(svg("title", {}, `${r.label}: ${value} ${name}`));
+          bar.append(svg("title", {}, `${r.label} – ${name}: ${cell(value)}`));
           s.append(bar);
         }
         left += w;
         total += value;
       }
-      s.append(svg("text", { x: left + 6, y: top + 18, class: "label" }, String(total)));
+      s.append(svg("text", { x: left + 6, y: top + 18, class: "label" }, cell(total)));
     });
     return s;
   }
@@ -130,14 +205,14 @@
     const barW = Math.min(40, (slot - 12) / per);
     const y = (v) => T + (H - T - B) * (1 - v / max);
     s.append(svg("line", { x1: L, x2: W - R, y1: y(0), y2: y(0), class: "axis" }));
-    s.append(svg("text", { x: L - 6, y: y(max) + 4, "text-anchor": "end", class: "tick" }, String(max)));
+    s.append(svg("text", { x: L - 6, y: y(max) + 4, "text-anchor": "end", class: "tick" }, cell(max)));
     groups.forEach((g, i) => {
       const start = L + i * slot + (slot - barW * per) / 2;
       g.values.forEach(([name, value, color], k) => {
         const bar = svg("rect", { x: start + k * barW, y: y(value), width: barW - 2, height: Math.max(y(0) - y(value), value ? 1 : 0), fill: color, class: "bar" });
-        bar.append(svg("title", {}, `${g.label}: ${value} ${name}`));
+        bar.append(svg("title", {}, `${g.label} – ${name}: ${cell(value)}`));
         s.append(bar);
-        s.append(svg("text", { x: start + k * barW + (barW - 2) / 2, y: y(value) - 3, "text-anchor": "middle", class: "tick" }, String(value)));
+        s.append(svg("text", { x: start + k * barW + (barW - 2) / 2, y: y(value) - 3, "text-anchor": "middle", class: "tick" }, cell(value)));
       });
       s.append(svg("text", { x: L + i * slot + slot / 2, y: H - B + 16, "text-anchor": "middle", class: "label" }, g.label));
     });
@@ -150,75 +225,83 @@
     const langs = data.lang === "all" ? data.languages : [data.lang];
     const byKey = {};
     data.by_language_day.forEach((r) => { byKey[r.lang + "|" + r.day] = r; });
-    const shortDays = data.day_list.map((d) => d.slice(5));
-    for (const [key, name] of RATES) {
+    const shortDays = data.day_list.map((d) => dayShort.format(day(d)));
+    for (const key of RATES) {
+      const name = t(key);
       const holder = el("div", { "data-testid": "plot-rate-" + key });
       box.append(holder);
       const series = langs.map((l) => ({
-        name: LANG_NAMES[l] || l, color: LANG_COLORS[l] || "#333",
+        name: languageName(l), color: LANG_COLORS[l] || "#333",
         values: data.day_list.map((d) => (byKey[l + "|" + d] ? byKey[l + "|" + d][key] : null)),
       }));
-      const drawing = lineChart(shortDays, series, 1, (v) => Math.round(v * 100) + "%");
-      const rows = data.by_language_day.map((r) => [r.day, r.lang, r.conversations, pct(r[key])]);
-      const overall = pct(data.cards[key]);
-      figure(holder, name + " per language and day", `(share of conversations; over the period: ${overall}; days without conversations are gaps)`,
-        drawing, ["day", "language", "conversations", name], rows);
+      const drawing = lineChart(shortDays, series, 1, (v) => percentTick.format(v));
+      const rows = data.by_language_day.map((r) => [dayLong.format(day(r.day)), languageName(r.lang), r.conversations, pct(r[key])]);
+      figure(holder, t("rate_title", { name }), t("rate_caption", { overall: pct(data.cards[key]) }),
+        drawing, [t("col_day"), t("col_language"), t("col_conversations"), name], rows);
       holder.querySelector("figure").insertBefore(legend(series.map((s) => [s.name, s.color])), holder.querySelector("details"));
     }
   }
 
   function drawHumans(data) {
-    const note = data.humans_available ? "" : " The live-agent service did not answer: no humans' figures.";
+    const note = data.humans_available ? "" : " " + t("humans_missing");
+    const verdicts = (r) => [[t("met"), r.met, VERDICT_COLORS.met], [t("breached"), r.breached, VERDICT_COLORS.breached],
+      [t("pending"), r.pending, VERDICT_COLORS.pending]];
+    const verdictLegend = () => legend([[t("met"), VERDICT_COLORS.met], [t("breached"), VERDICT_COLORS.breached],
+      [t("pending"), VERDICT_COLORS.pending]]);
     const fr = data.first_response;
-    figure($("first-response"), "First response against the targets",
-      `(tickets created in the period, per priority: met, breached, or still pending; targets ${fr.map((r) => `${r.priority} ${r.target_hours} h`).join(", ")}).${note}`,
-      stackedBars(fr.map((r) => ({ label: `${r.priority} (target ${r.target_hours} h)`,
-        parts: [["met", r.met, VERDICT_COLORS.met], ["breached", r.breached, VERDICT_COLORS.breached], ["pending", r.pending, VERDICT_COLORS.pending]] }))),
-      ["priority", "target (h)", "met", "breached", "pending"], fr.map((r) => [r.priority, r.target_hours, r.met, r.breached, r.pending]));
-    $("first-response").querySelector("figure").insertBefore(legend([["met", VERDICT_COLORS.met], ["breached", VERDICT_COLORS.breached], ["pending", VERDICT_COLORS.pending]]), $("first-response").querySelector("details"));
+    figure($("first-response"), t("first_response_title"),
+      t("first_response_caption", { targets: fr.map((r) => `${r.priority} ${hours(r.target_hours)}`).join(", ") }) + note,
+      stackedBars(fr.map((r) => ({ label: t("priority_target", { priority: r.priority, hours: hours(r.target_hours) }),
+        parts: verdicts(r) }))),
+      [t("col_priority"), t("col_target_hours"), t("met"), t("breached"), t("pending")],
+      fr.map((r) => [r.priority, r.target_hours, r.met, r.breached, r.pending]));
+    $("first-response").querySelector("figure").insertBefore(verdictLegend(), $("first-response").querySelector("details"));
 
     const res = data.resolution;
-    const targets = Object.entries(res.target_hours).map(([p, h]) => `${p} ${h} h`).join(", ");
-    const mean = res.mean_hours === null ? "none resolved yet" : `mean ${res.mean_hours} h over ${res.resolved} resolved`;
-    figure($("resolution"), "Premier resolution against the targets",
-      `(Premier and Premier+ tickets; targets ${targets}; ${mean}).`,
-      stackedBars([{ label: "Premier tickets", parts: [["met", res.met, VERDICT_COLORS.met], ["breached", res.breached, VERDICT_COLORS.breached], ["pending", res.pending, VERDICT_COLORS.pending]] }]),
-      ["met", "breached", "pending", "resolved", "mean hours"], [[res.met, res.breached, res.pending, res.resolved, res.mean_hours === null ? "–" : res.mean_hours]]);
+    const targets = Object.entries(res.target_hours).map(([p, h]) => `${p} ${hours(h)}`).join(", ");
+    const mean = res.mean_hours === null ? t("none_resolved")
+      : t("mean_resolution", { count: res.resolved, hours: hours(res.mean_hours) });
+    figure($("resolution"), t("resolution_title"), t("resolution_caption", { targets, mean }),
+      stackedBars([{ label: t("premier_tickets"), parts: verdicts(res) }]),
+      [t("met"), t("breached"), t("pending"), t("col_resolved"), t("col_mean_hours")],
+      [[res.met, res.breached, res.pending, res.resolved, res.mean_hours === null ? "–" : res.mean_hours]]);
 
     const q = data.queue;
     const qMax = Math.ceil(Math.max(4, ...q.map((p) => p.open)) / 4) * 4;  // whole ticks
-    const labels = q.map((p) => p.at.slice(5, 13).replace("T", " ") + "h");
+    const labels = q.map((p) => `${dayShort.format(instant(p.at))} ${hourShort.format(instant(p.at))}`);
     const peak = q.length ? Math.max(...q.map((p) => p.open)) : 0;
-    figure($("queue"), "Queue length over time",
-      `(open tickets at the end of each UTC hour, every language and plan; ${q.length ? `now ${q[q.length - 1].open}, peak ${peak}` : "no hour ended yet"}).`,
-      lineChart(labels, [{ name: "open tickets", color: "#0b5cff", values: q.map((p) => p.open) }], qMax, (v) => String(Math.round(v)), 1160),
-      ["hour (UTC)", "open tickets"], q.map((p) => [p.at.slice(0, 16).replace("T", " "), p.open]));
+    const state = q.length ? t("queue_now", { now: q[q.length - 1].open, peak }) : t("queue_none");
+    figure($("queue"), t("queue_title"), t("queue_caption", { state }),
+      lineChart(labels, [{ name: t("open_tickets"), color: "#0b5cff", values: q.map((p) => p.open) }], qMax, (v) => cell(Math.round(v)), 1160),
+      [t("col_hour"), t("open_tickets")], q.map((p) => [hourLong.format(instant(p.at)), p.open]));
 
     const a = data.agents;
-    figure($("agents"), "Load per agent",
-      `(tickets claimed and resolved in the period, per agent id, every language and plan).`,
-      a.length ? columns(a.map((r) => ({ label: r.agent_id, values: [["claimed", r.claimed, "#0b5cff"], ["resolved", r.resolved, "#1b7f3b"]] }))) : null,
-      ["agent", "claimed", "resolved"], a.map((r) => [r.agent_id, r.claimed, r.resolved]));
-    if (a.length) $("agents").querySelector("figure").insertBefore(legend([["claimed", "#0b5cff"], ["resolved", "#1b7f3b"]]), $("agents").querySelector("details"));
+    const load = [[t("claimed"), "#0b5cff"], [t("col_resolved"), "#1b7f3b"]];
+    figure($("agents"), t("agents_title"), t("agents_caption"),
+      a.length ? columns(a.map((r) => ({ label: r.agent_id, values: [[load[0][0], r.claimed, load[0][1]], [load[1][0], r.resolved, load[1][1]]] }))) : null,
+      [t("col_agent"), t("claimed"), t("col_resolved")], a.map((r) => [r.agent_id, r.claimed, r.resolved]));
+    if (a.length) $("agents").querySelector("figure").insertBefore(legend(load), $("agents").querySelector("details"));
 
     const c = data.csat;
-    figure($("csat"), "Satisfaction (CSAT)",
-      `(tickets per rating 1–5; ${data.rated} rated${data.csat_mean === null ? "" : `, mean ${data.csat_mean}`}).`,
-      columns(c.map((r) => ({ label: "★" + r.rating, values: [["tickets", r.tickets, r.rating >= 4 ? "#1b7f3b" : r.rating === 3 ? "#6b7079" : "#b00020"]] }))),
-      ["rating", "tickets"], c.map((r) => [r.rating, r.tickets]));
+    const rated = t("rated_count", { count: data.rated });
+    figure($("csat"), t("csat_title"),
+      t("csat_caption", { rated, mean: data.csat_mean === null ? "" : t("csat_mean", { mean: data.csat_mean }) }),
+      columns(c.map((r) => ({ label: "★" + r.rating, values: [[t("col_tickets"), r.tickets, r.rating >= 4 ? "#1b7f3b" : r.rating === 3 ? "#6b7079" : "#b00020"]] }))),
+      [t("col_rating"), t("col_tickets")], c.map((r) => [r.rating, r.tickets]));
   }
 
   function drawWords(data) {
-    $("articles").replaceChildren(el("h3", {}, "👍 / 👎 per article"),
-      table(["article", "👍 helpful", "👎 not helpful"], data.articles.map((r) => [r.title, r.helpful, r.not_helpful])));
+    $("articles").replaceChildren(el("h3", {}, t("articles_title")),
+      table([t("col_article"), t("col_helpful"), t("col_not_helpful")], data.articles.map((r) => [r.title, r.helpful, r.not_helpful])));
     const box = el("div");
     const langs = data.lang === "all" ? data.languages : [data.lang];
     for (const l of langs) {
-      const rows = data.topics.filter((t) => t.lang === l);
-      box.append(el("h4", {}, LANG_NAMES[l] || l),
-        table(["rank", "topic (masked)", "messages", "conversations"], rows.map((t) => [t.rank, t.topic, t.messages, t.conversations])));
+      const rows = data.topics.filter((topic) => topic.lang === l);
+      box.append(el("h4", {}, languageName(l)),
+        table([t("col_rank"), t("col_topic"), t("col_messages"), t("col_conversations")],
+          rows.map((topic) => [topic.rank, topic.topic, topic.messages, topic.conversations])));
     }
-    $("topics").replaceChildren(el("h3", {}, "Unanswered topics, most often asked"), box);
+    $("topics").replaceChildren(el("h3", {}, t("topics_title")), box);
   }
 
   function fillSelect(select, values, names, chosen) {
@@ -239,16 +322,20 @@
     const response = await fetch("/api/dashboard/figures?" + params, { credentials: "same-origin" });
     $("board").removeAttribute("aria-busy");
     if (response.status === 401 || response.status === 403) { location.reload(); return; }
-    if (!response.ok) { $("load-error").textContent = "The figures could not be loaded; try again."; return; }
+    if (!response.ok) { $("load-error").textContent = t("load_error"); return; }
     const data = await response.json();
-    fillSelect($("lang"), data.languages, LANG_NAMES, data.lang);
-    fillSelect($("plan"), data.plans, {}, data.plan);
-    $("period-text").textContent = `${data.since} to ${data.day_list[data.day_list.length - 1]} (UTC), ${data.period_days} days; ${data.cards.conversations} conversations, ${data.tickets} tickets.`;
+    fillSelect($("lang"), data.languages, names("languages"), data.lang);
+    fillSelect($("plan"), data.plans, names("plans"), data.plan);
+    const range = dayLong.formatRange(day(data.since), day(data.day_list[data.day_list.length - 1]));
+    $("period-text").textContent = t("period_text", {
+      range, days: t("days", { count: data.period_days }),
+      conversations: t("conversations_count", { count: data.cards.conversations }),
+      tickets: t("tickets_count", { count: data.tickets }) });
     $("card-containment").textContent = pct(data.cards.containment_rate);
     $("card-handoff").textContent = pct(data.cards.handoff_rate);
     $("card-kb").textContent = pct(data.cards.kb_answer_rate);
     $("card-fallback").textContent = pct(data.cards.fallback_rate);
-    $("card-conversations").textContent = String(data.cards.conversations);
+    $("card-conversations").textContent = cell(data.cards.conversations);
     drawRates(data);
     drawHumans(data);
     drawWords(data);
@@ -263,7 +350,7 @@
       body: JSON.stringify({ agent_id: $("agent-id").value.trim(), password: $("password").value }),
     });
     if (response.ok) { location.reload(); return; }
-    $("signin-error").textContent = response.status === 401 ? "Wrong agent id or password." : "Signing in failed; try again.";
+    $("signin-error").textContent = t(response.status === 401 ? "signin_wrong" : "signin_failed");
   }
 
   async function signOut() {
@@ -271,11 +358,20 @@
     location.reload();
   }
 
-  const state = document.body.dataset.state;
-  $(state === "board" ? "board" : state).hidden = false;
-  $("logout").hidden = state !== "board" && state !== "forbidden";
-  $("logout").addEventListener("click", signOut);
-  $("signin-form").addEventListener("submit", signIn);
-  $("filters").addEventListener("change", load);
-  if (state === "board") load();
+  async function start() {
+    const state = document.body.dataset.state;
+    try {
+      await useLanguage(await pageLanguage(state));
+    } catch (error) {
+      // No texts: the page still works, its labels show their keys.
+    }
+    $(state === "board" ? "board" : state).hidden = false;
+    $("logout").hidden = state !== "board" && state !== "forbidden";
+    $("logout").addEventListener("click", signOut);
+    $("signin-form").addEventListener("submit", signIn);
+    $("filters").addEventListener("change", load);
+    if (state === "board") load();
+  }
+
+  start();
 })();

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Literal, Optional, Type, TypeVar, Union
 
 from pydantic import BaseModel, Field
 
-from bot.live_agent.agent_texts import CannedReply
+from bot.live_agent.agent_texts import CannedReply, ConsoleTexts
 from bot.live_agent.service import TicketView
 from bot.live_agent.ticket_summary import ReportLine, TicketSummary, readable_report, ticket_summary
 
@@ -203,6 +203,26 @@ class CannedReplyOut(BaseModel):
     def of(cls, reply: CannedReply) -> CannedReplyOut:
         """The wire form of a reply."""
         return cls(**reply)
+
+
+class ConsoleTextsOut(BaseModel):
+    """The console's own interface in one language: ``{"lang", "texts", tables…}``.
+
+    ``texts`` maps a key to its text, or to its plural forms (``{"one": …, "other": …}``);
+    ``{fields}`` are filled by the page. The tables name plan, support-tier and language
+    codes as the report does.
+    """
+
+    lang: str
+    texts: Dict[str, Union[str, Dict[str, str]]]
+    plans: Dict[str, str]
+    support_tiers: Dict[str, str]
+    languages: Dict[str, str]
+
+    @classmethod
+    def of(cls, texts: ConsoleTexts) -> ConsoleTextsOut:
+        """The wire form of the console's texts."""
+        return cls(**texts)
 
 
 class NotificationOut(BaseModel):

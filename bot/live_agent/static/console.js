@@ -1,20 +1,28 @@
 // The agent console: the queue (left), the conversation (middle), the user's context
 // (right). Every piece of user, bot or agent text is inserted with textContent, never as
 // HTML. The queue and the open conversation are polled; new tickets and messages get an
-// unread mark and the page title counts them ("(2) Agent console").
+// unread mark and the page title counts them ("(2) Agent console"). The console speaks
+// the agent's first language (before login: the browser's); its texts come from
+// GET /api/console/texts (bot/live_agent/agent_texts.yml, "console").
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const TITLE = "Agent console";
-const LANGUAGE_NAMES = { ru: "Russian", nb: "Norwegian", fr: "French", it: "Italian", en: "English" };
-const CLICK_WORDS = { "/affirm": "Yes", "/deny": "No", "/kb_helpful": "👍", "/kb_not_helpful": "👎" };
+const LANGUAGES = ["ru", "nb", "fr", "it", "en"];
+const LOCALE_ALIASES = { no: "nb", nn: "nb" };
+// English as the server writes it (en_GB: 24-hour clock, the day before the month).
+const LOCALES = { en: "en-GB" };
+const SEEN_KEY = "helpbot.console.seen.";  // + agent id: localStorage, per agent
 
+let ui = null;           // the console's texts and tables in one language
+let plural = null;       // Intl.PluralRules of ui.lang
+let numbers = null;      // Intl.NumberFormat of ui.lang
 let me = null;           // the logged-in agent
 let current = null;      // the open ticket (detail)
 let lastMessage = 0;     // the last live message shown
 let queue = [];          // the queue as last polled
-const seen = new Map();  // ticket id -> the last message id the agent has seen
-let firstQueue = true;   // tickets already there at login are not "new"
+let seen = new Map();    // ticket id -> the last message id the agent has seen
+let savedSeen = "";      // what localStorage holds for this agent
+let firstQueue = true;   // without a stored map: tickets already there are not "new"
 
 async function api(path, options = {}) {
   const response = await fetch(path, {
@@ -26,6 +34,7 @@ async function api(path, options = {}) {
   if (!response.ok) {
     const error = new Error(body.detail && typeof body.detail === "string" ? body.detail : String(response.status));
     error.status = response.status;
+    error.code = body.error;
     throw error;
   }
   return body;
@@ -38,16 +47,113 @@ function el(tag, text, className) {
   return node;
 }
 
-function languageBadge(code) {
-  const badge = el("span", (code || "?").toUpperCase(), "lang");
-  badge.title = LANGUAGE_NAMES[code] || "language not recorded";
-  badge.setAttribute("aria-label", `in ${LANGUAGE_NAMES[code] || "an unrecorded language"}`);
-  return badge;
+// ---- the interface's language --------------------------------------------------------
+
+function browserLanguage() {
+  for (const tag of navigator.languages || [navigator.language]) {
+    const primary = String(tag || "").toLowerCase().split(/[-_]/)[0];
+    const lang = LOCALE_ALIASES[primary] || primary;
+    if (LANGUAGES.includes(lang)) return lang;
+  }
+  return "en";
+}
+
+function agentLanguage() {
+  const first = me && me.languages && me.languages[0];
+  return LANGUAGES.includes(first) ? first : "en";
+}
+
+function locale() {
+  return (ui && (LOCALES[ui.lang] || ui.lang)) || "en-GB";
+}
+
+// A text in the interface's language with its {fields} filled (a number is formatted;
+// a text with plural forms takes the one of values.count). Unknown: the key itself.
+function t(key, values = {}) {
+  let text = ui && ui.texts[key];
+  if (text === undefined || text === null) return key;
+  if (typeof text === "object") text = text[plural.select(values.count)] || text.other;
+  return text.replace(/\{(\w+)\}/g, (field, name) => {
+    if (!(name in values)) return field;
+    const value = values[name];
+    return typeof value === "number" ? numbers.format(value) : String(value);
+  });
+}
+
+// A hint whose {keys} are keyboard keys: "{keys} sends." -> <kbd>Ctrl</kbd>+<kbd>Enter</kbd> sends.
+function withKeys(node, template, keys) {
+  const [before, after = ""] = template.split("{keys}");
+  node.replaceChildren(before);
+  keys.forEach((key, index) => {
+    if (index) node.append("+");
+    node.append(el("kbd", key));
+  });
+  node.append(after);
+}
+
+function applyTexts() {
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const node of document.querySelectorAll("[data-t-aria-label]")) {
+    node.setAttribute("aria-label", t(node.dataset.tAriaLabel));
+  }
+  for (const node of document.querySelectorAll("[data-t-keys]")) {
+    withKeys(node, t(node.dataset.tKeys), node.dataset.keys.split(" "));
+  }
+  document.title = t("title");
+}
+
+async function useLanguage(lang) {
+  if (ui && ui.lang === lang) return;
+  try {
+    ui = await api(`/api/console/texts?lang=${encodeURIComponent(lang)}`);
+  } catch (error) {
+    if (ui) return;  // keep the language already shown
+    throw error;
+  }
+  plural = new Intl.PluralRules(locale());
+  numbers = new Intl.NumberFormat(locale());
+  document.documentElement.lang = ui.lang;
+  applyTexts();
+}
+
+// A language's name in the agent's language, as written mid-sentence ("français").
+function languageName(code) {
+  return (ui.languages && ui.languages[code]) || code;
+}
+
+// The same name standing alone ("Français"): capitalised.
+function capitalized(text) {
+  return text ? text.charAt(0).toLocaleUpperCase(locale()) + text.slice(1) : text;
+}
+
+function planName(code) {
+  return (ui.plans && ui.plans[code]) || code;
+}
+
+function tierName(code) {
+  return (ui.support_tiers && ui.support_tiers[code]) || code;
 }
 
 function readableDate(iso) {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  return Number.isNaN(date.getTime()) ? "" : date.toLocaleString(locale(), { dateStyle: "medium", timeStyle: "short" });
+}
+
+// Why a request failed, in the agent's language: a refusal the console knows by its
+// code, else the HTTP status, else no answer at all.
+function problem(error) {
+  if (error.code && ui && ui.texts[`error_${error.code}`]) return t(`error_${error.code}`);
+  if (error.status) return t("error_status", { status: String(error.status) });
+  return t("error_network");
+}
+
+function languageBadge(code) {
+  const badge = el("span", (code || "?").toUpperCase(), "lang");
+  const known = Boolean(code && ui.languages[code]);
+  badge.title = known ? capitalized(languageName(code)) : t("language_unknown");
+  badge.setAttribute("aria-label", known ? t("in_language", { language: languageName(code) })
+    : t("in_unknown_language"));
+  return badge;
 }
 
 // One line of a log: the language, who, and the text (or a card).
@@ -57,7 +163,7 @@ function line(list, who, text, options = {}) {
   item.appendChild(el("span", who, "who"));
   if (options.card) {
     const card = el("span", null, "card");
-    card.appendChild(el("strong", `Article: ${options.card.title}`));
+    card.appendChild(el("strong", t("article_card", { title: options.card.title })));
     card.appendChild(document.createTextNode(` — ${options.card.summary || ""} `));
     card.appendChild(el("code", options.card.url));
     item.appendChild(card);
@@ -73,12 +179,49 @@ function line(list, who, text, options = {}) {
 function transcriptText(entry) {
   const text = String(entry.text || "");
   if (entry.from !== "user") return { text, click: false };
-  if (entry.payload) return { text: `Clicked “${text}”`, click: true };
+  if (entry.payload) return { text: t("clicked", { text }), click: true };
   if (text.startsWith("/")) {
-    const word = CLICK_WORDS[text] || text.slice(1).split("{")[0].replace(/_/g, " ");
-    return { text: `Clicked “${word}”`, click: true };
+    const words = { "/affirm": t("click_yes"), "/deny": t("click_no"), "/kb_helpful": "👍", "/kb_not_helpful": "👎" };
+    const word = words[text] || text.slice(1).split("{")[0].replace(/_/g, " ");
+    return { text: t("clicked", { text: word }), click: true };
   }
   return { text, click: false };
+}
+
+// ---- unread marks, kept across reloads -------------------------------------------------
+
+// The agent's stored map (null: none yet, on this browser).
+function loadSeen(agentId) {
+  try {
+    const stored = JSON.parse(localStorage.getItem(SEEN_KEY + agentId));
+    if (stored && typeof stored === "object" && !Array.isArray(stored)) {
+      savedSeen = JSON.stringify(stored);
+      return new Map(Object.entries(stored).filter(([, id]) => Number.isInteger(id)));
+    }
+  } catch (error) {
+    // No storage (private mode, blocked) or a damaged entry: start afresh.
+  }
+  savedSeen = "";
+  return null;
+}
+
+// Stores the map, bounded to the tickets still in the queue.
+function saveSeen() {
+  if (!me) return;
+  const listed = new Set(queue.map((ticket) => ticket.id));
+  for (const id of seen.keys()) if (!listed.has(id)) seen.delete(id);
+  const value = JSON.stringify(Object.fromEntries(seen));
+  if (value === savedSeen) return;
+  try {
+    localStorage.setItem(SEEN_KEY + me.id, value);
+    savedSeen = value;
+  } catch (error) {
+    // Storage full or blocked: the marks still work until the next reload.
+  }
+}
+
+function markSeen(id, messageId) {
+  seen.set(id, Math.max(seen.get(id) || 0, messageId));
 }
 
 // ---- the queue -------------------------------------------------------------------------
@@ -91,10 +234,20 @@ function unread(ticket) {
 
 function updateTitle() {
   const count = queue.filter(unread).length;
-  document.title = count ? `(${count}) ${TITLE}` : TITLE;
+  document.title = count ? t("title_unread", { count, title: t("title") }) : t("title");
   const badge = $("unread-count");
   badge.hidden = !count;
-  badge.textContent = count ? `${count} unread` : "";
+  badge.textContent = count ? t("unread_count", { count }) : "";
+}
+
+function languagesOf(ticket) {
+  return ticket.language === ticket.agent_language
+    ? capitalized(languageName(ticket.language))
+    : t("writes_answer", { language: languageName(ticket.language), answer: languageName(ticket.agent_language) });
+}
+
+function breachedSuffix(ticket) {
+  return ticket.breached ? ` — ${t("breached")}` : "";
 }
 
 async function refreshQueue() {
@@ -103,6 +256,7 @@ async function refreshQueue() {
     for (const ticket of queue) seen.set(ticket.id, ticket.last_message_id);
     firstQueue = false;
   }
+  saveSeen();
   const list = $("queue");
   const focused = document.activeElement && document.activeElement.dataset
     ? document.activeElement.dataset.ticket : null;
@@ -120,14 +274,14 @@ async function refreshQueue() {
     head.appendChild(el("span", ticket.priority, ticket.priority));
     head.appendChild(document.createTextNode(` ${ticket.id}`));
     button.appendChild(head);
-    button.appendChild(el("span", `${ticket.user_name} (${ticket.plan})`));
-    const languages = ticket.language === ticket.agent_language
-      ? LANGUAGE_NAMES[ticket.language] || ticket.language
-      : `writes ${LANGUAGE_NAMES[ticket.language] || ticket.language}, answer in ${LANGUAGE_NAMES[ticket.agent_language] || ticket.agent_language}`;
-    button.appendChild(el("span", languages, "hint"));
-    const status = ticket.claimed_by ? `${ticket.status} by ${ticket.claimed_by_name || ticket.claimed_by}` : "waiting";
-    button.appendChild(el("span", `${status} · due ${readableDate(ticket.first_response_due)}${ticket.breached ? " — BREACHED" : ""}`, "hint"));
-    if (isUnread) button.appendChild(el("span", "new activity", "visually-hidden"));
+    button.appendChild(el("span", `${ticket.user_name} (${planName(ticket.plan)})`));
+    button.appendChild(el("span", languagesOf(ticket), "hint"));
+    const claimer = { name: ticket.claimed_by_name || ticket.claimed_by };
+    const status = !ticket.claimed_by ? t("status_waiting")
+      : t(ticket.status === "resolved" ? "status_resolved" : "status_claimed", claimer);
+    const due = t("due", { date: readableDate(ticket.first_response_due) });
+    button.appendChild(el("span", `${status} · ${due}${breachedSuffix(ticket)}`, "hint"));
+    if (isUnread) button.appendChild(el("span", t("new_activity"), "visually-hidden"));
     button.addEventListener("click", () => openTicket(ticket.id));
     item.appendChild(button);
     list.appendChild(item);
@@ -149,16 +303,14 @@ function showTicket(ticket) {
   $("context-body").hidden = false;
   $("ticket-title").textContent = `${ticket.id} — ${ticket.priority}`;
   $("ticket-meta").textContent =
-    `${ticket.user_name} <${ticket.user_id}>, ${ticket.plan} (${ticket.support_tier}), ` +
-    `writes in ${LANGUAGE_NAMES[ticket.language] || ticket.language}, answer in ` +
-    `${LANGUAGE_NAMES[ticket.agent_language] || ticket.agent_language}. ` +
-    `First response due ${readableDate(ticket.first_response_due)}` +
-    (ticket.breached ? " — BREACHED" : "");
+    `${ticket.user_name} <${ticket.user_id}>, ${planName(ticket.plan)} (${tierName(ticket.support_tier)}), ` +
+    `${t("writes_answer", { language: languageName(ticket.language), answer: languageName(ticket.agent_language) })}. ` +
+    t("first_response_due", { date: readableDate(ticket.first_response_due) }) + breachedSuffix(ticket);
   const mine = ticket.claimed_by === me.id;
   $("claim").hidden = Boolean(ticket.claimed_by);
   $("resolve").hidden = !mine;
   $("reply").hidden = !mine;
-  $("reply-lang").textContent = `(you write in ${LANGUAGE_NAMES[ticket.agent_language] || ticket.agent_language})`;
+  $("reply-lang").textContent = t("reply_lang", { language: languageName(ticket.agent_language) });
 
   // The summary once the ticket is claimed.
   const summary = ticket.summary;
@@ -166,21 +318,21 @@ function showTicket(ticket) {
   if (summary) {
     $("summary-headline").textContent = summary.headline;
     $("summary-what").textContent = summary.what;
-    $("summary-reported").textContent = summary.reported ? `Handed over ${summary.reported} (user's time).` : "";
+    $("summary-reported").textContent = summary.reported ? t("reported", { when: summary.reported }) : "";
     const articles = $("summary-articles");
     articles.replaceChildren();
     for (const article of summary.articles) {
       articles.appendChild(el("li", `${article.title} — ${article.vote_label}`));
     }
-    if (!summary.articles.length) articles.appendChild(el("li", "None"));
+    if (!summary.articles.length) articles.appendChild(el("li", t("no_articles")));
   }
 
   const facts = $("user-facts");
   facts.replaceChildren();
-  fact(facts, "User", `${ticket.user_name} (${ticket.user_id})`);
-  fact(facts, "Account", ticket.account_id);
-  fact(facts, "Plan", `${ticket.plan}, ${ticket.support_tier} support`);
-  fact(facts, "Language", LANGUAGE_NAMES[ticket.language] || ticket.language);
+  fact(facts, t("fact_user"), `${ticket.user_name} (${ticket.user_id})`);
+  fact(facts, t("fact_account"), ticket.account_id);
+  fact(facts, t("fact_plan"), t("plan_support", { plan: planName(ticket.plan), tier: tierName(ticket.support_tier) }));
+  fact(facts, t("fact_language"), capitalized(languageName(ticket.language)));
 
   const report = $("report");
   report.replaceChildren();
@@ -190,13 +342,20 @@ function showTicket(ticket) {
   transcript.replaceChildren();
   for (const entry of ticket.transcript || []) {
     const shown = transcriptText(entry);
-    const item = line(transcript, entry.from === "user" ? "User:" : "Assistant:", shown.text,
+    const item = line(transcript, entry.from === "user" ? t("who_user") : t("who_assistant"), shown.text,
                       { lang: entry.lang, className: shown.click ? "click" : "" });
     if (entry.article) {
-      item.appendChild(el("span", ` [article: ${entry.article.title}]`, "hint"));
+      item.appendChild(el("span", ` ${t("transcript_article", { title: entry.article.title })}`, "hint"));
     }
   }
   renderCanned();
+}
+
+function closeTicket() {
+  current = null;
+  $("ticket").hidden = true;
+  $("context-body").hidden = true;
+  $("empty").hidden = false;
 }
 
 async function openTicket(id, claim = false) {
@@ -204,7 +363,7 @@ async function openTicket(id, claim = false) {
   try {
     const path = `/api/tickets/${encodeURIComponent(id)}`;
     // The report and the summary in the agent's own (first) language.
-    const lang = `?lang=${encodeURIComponent((me && me.languages && me.languages[0]) || "en")}`;
+    const lang = `?lang=${encodeURIComponent(agentLanguage())}`;
     const ticket = claim ? await api(`${path}/claim${lang}`, { method: "POST" })
       : await api(path + lang);
     const switched = !current || current.id !== ticket.id;
@@ -220,7 +379,7 @@ async function openTicket(id, claim = false) {
     await pollMessages();
     await refreshQueue();
   } catch (error) {
-    $("ticket-error").textContent = `Could not open ${id}: ${error.message}`;
+    $("ticket-error").textContent = t("open_failed", { id, error: problem(error) });
   }
 }
 
@@ -230,12 +389,13 @@ async function pollMessages() {
   const messages = await api(`/api/tickets/${encodeURIComponent(id)}/messages?after=${lastMessage}`);
   if (!current || current.id !== id) return;
   for (const message of messages) {
-    const who = message.author === "agent" ? `${message.agent_name || "Agent"}:` : "User:";
+    const who = message.author === "agent" ? t("who_agent", { name: message.agent_name || t("agent") })
+      : t("who_user");
     line($("messages"), who, message.text, { lang: message.lang, className: message.author,
                                             card: message.kind === "article" ? message.card : null });
     lastMessage = message.id;
   }
-  if (!document.hidden) seen.set(id, Math.max(seen.get(id) || 0, lastMessage));
+  if (!document.hidden) markSeen(id, lastMessage);
 }
 
 // ---- replying --------------------------------------------------------------------------
@@ -250,7 +410,7 @@ function renderCanned() {
     button.type = "button";
     const text = reply.texts[current.language] || reply.texts.en;
     button.title = text;
-    button.setAttribute("aria-description", `Sends in ${LANGUAGE_NAMES[current.language] || current.language}: ${text}`);
+    button.setAttribute("aria-description", t("canned_sends", { language: languageName(current.language), text }));
     button.addEventListener("click", () => send({ canned: reply.id }));
     group.appendChild(button);
   }
@@ -265,7 +425,7 @@ async function send(body) {
     await pollMessages();
     return true;
   } catch (error) {
-    $("ticket-error").textContent = `Not sent: ${error.message}`;
+    $("ticket-error").textContent = t("not_sent", { error: problem(error) });
     return false;
   }
 }
@@ -284,14 +444,11 @@ async function resolveCurrent() {
   if (!current || current.claimed_by !== me.id) return;
   try {
     await api(`/api/tickets/${encodeURIComponent(current.id)}/resolve`, { method: "POST" });
-    current = null;
-    $("ticket").hidden = true;
-    $("context-body").hidden = true;
-    $("empty").hidden = false;
+    closeTicket();
     await refreshQueue();
     $("queue-title").focus();
   } catch (error) {
-    $("ticket-error").textContent = `Not resolved: ${error.message}`;
+    $("ticket-error").textContent = t("not_resolved", { error: problem(error) });
   }
 }
 
@@ -300,15 +457,14 @@ async function resolveCurrent() {
 async function searchArticles(query) {
   const results = $("kb-results");
   results.replaceChildren();
-  const agentLang = (me.languages && me.languages[0]) || "en";
   try {
-    const found = await api(`/api/kb/search?lang=${encodeURIComponent(agentLang)}&q=${encodeURIComponent(query)}`);
-    if (!found.hits.length) results.appendChild(el("li", "No article found."));
+    const found = await api(`/api/kb/search?lang=${encodeURIComponent(agentLanguage())}&q=${encodeURIComponent(query)}`);
+    if (!found.hits.length) results.appendChild(el("li", t("kb_none")));
     for (const hit of found.hits) {
       const item = el("li");
       item.appendChild(el("strong", hit.title));
       item.appendChild(el("p", hit.summary, "hint"));
-      const button = el("button", `Send to user (${LANGUAGE_NAMES[current.language] || current.language})`);
+      const button = el("button", t("kb_send", { language: languageName(current.language) }));
       button.type = "button";
       button.dataset.article = hit.article_id;
       button.addEventListener("click", () => sendArticle(hit.article_id));
@@ -316,7 +472,7 @@ async function searchArticles(query) {
       results.appendChild(item);
     }
   } catch (error) {
-    results.appendChild(el("li", `The help-center search is not available (${error.message}).`));
+    results.appendChild(el("li", t("kb_unavailable", { error: problem(error) })));
   }
 }
 
@@ -328,29 +484,44 @@ async function sendArticle(articleId) {
     await send({ kind: "article", card });
   } catch (error) {
     $("ticket-error").textContent = error.status === 404
-      ? `This article has no ${LANGUAGE_NAMES[current.language] || current.language} version.`
-      : `Not sent: ${error.message}`;
+      ? t("no_version", { language: languageName(current.language) })
+      : t("not_sent", { error: problem(error) });
   }
 }
 
 // ---- session ---------------------------------------------------------------------------
 
+function showLogin() {
+  me = null;
+  $("login").hidden = false;
+  $("me").hidden = true;
+  $("workspace").hidden = true;
+}
+
 async function showMe() {
   try {
     me = await api("/api/me");
+  } catch (error) {
+    await useLanguage(browserLanguage()).catch(() => {});
+    showLogin();
+    return;
+  }
+  try {
+    await useLanguage(agentLanguage());
+    seen = loadSeen(me.id) || new Map();
+    firstQueue = !savedSeen;
+    $("me-name").textContent = `${me.name} (${new Intl.ListFormat(locale()).format(me.languages.map(languageName))})`;
+    $("online").checked = me.online;
+    const language = languageName(agentLanguage());
+    $("kb-label").textContent = t("kb_label", { language });
+    $("kb-query").placeholder = t("kb_placeholder", { language });
+    canned = await api(`/api/canned?lang=${encodeURIComponent(agentLanguage())}`);
+    await refreshQueue();
     $("login").hidden = true;
     $("me").hidden = false;
     $("workspace").hidden = false;
-    $("me-name").textContent = `${me.name} (${me.languages.join(", ")})`;
-    $("online").checked = me.online;
-    $("kb-query").placeholder = `Search in ${LANGUAGE_NAMES[me.languages[0]] || "English"}`;
-    canned = await api("/api/canned");
-    await refreshQueue();
   } catch (error) {
-    me = null;
-    $("login").hidden = false;
-    $("me").hidden = true;
-    $("workspace").hidden = true;
+    showLogin();
   }
 }
 
@@ -360,16 +531,17 @@ $("login").addEventListener("submit", async (event) => {
   try {
     await api("/api/login", { method: "POST", body: JSON.stringify({
       agent_id: $("agent-id").value, password: $("password").value }) });
-    firstQueue = true;
-    await showMe();
   } catch (error) {
-    $("login-error").textContent = "Wrong agent id or password.";
+    $("login-error").textContent = t(error.status === 401 ? "login_error" : "login_failed");
+    return;
   }
+  await showMe();
 });
 
 $("logout").addEventListener("click", async () => {
   await api("/api/logout", { method: "POST" });
-  current = null;
+  closeTicket();
+  queue = [];
   await showMe();
 });
 
@@ -406,7 +578,7 @@ document.addEventListener("keydown", (event) => {
     else if (key === "KeyK") { event.preventDefault(); $("kb-query").focus(); }
     else if (key === "KeyN") {
       event.preventDefault();
-      const next = queue.find((t) => unread(t) && (!current || t.id !== current.id));
+      const next = queue.find((ticket) => unread(ticket) && (!current || ticket.id !== current.id));
       if (next) openTicket(next.id);
     }
   } else if (event.key === "?" && !typing(event.target) && !$("help").open) {
@@ -416,7 +588,10 @@ document.addEventListener("keydown", (event) => {
 });
 
 document.addEventListener("visibilitychange", () => {
-  if (!document.hidden && current) seen.set(current.id, Math.max(seen.get(current.id) || 0, lastMessage));
+  if (!document.hidden && current) {
+    markSeen(current.id, lastMessage);
+    saveSeen();
+  }
   if (me) updateTitle();
 });
 
@@ -427,7 +602,7 @@ setInterval(async () => {
     await refreshQueue();
     if (current) {
       // The claim (or resolution) by someone else shows without a reload.
-      const listed = queue.find((t) => t.id === current.id);
+      const listed = queue.find((ticket) => ticket.id === current.id);
       if (listed && listed.claimed_by !== current.claimed_by) await openTicket(current.id);
     }
   } catch (error) {

@@ -22,15 +22,15 @@ from bot.live_agent.service import NewTicket, TicketError
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 canned_router = APIRouter(prefix="/api/canned", tags=["tickets"])
-# The agent's language for the readable report and summary (the console asks in the
-# agent's first language; its own labels are English).
+# The agent's language for the readable report, the summary and the canned replies'
+# labels (the console asks in the agent's first language, as it shows itself).
 AgentLang = Annotated[str, Query(regex=r"^(ru|nb|fr|it|en)$")]
 
 
 @canned_router.get("", response_model=List[CannedReplyOut], dependencies=[Depends(get_caller)])
-def list_canned() -> List[CannedReplyOut]:
-    """The canned replies, each in the five languages."""
-    return [CannedReplyOut.of(reply) for reply in canned_replies()]
+def list_canned(lang: AgentLang = "en") -> List[CannedReplyOut]:
+    """The canned replies, each in the five languages, labelled in the agent's ``lang``."""
+    return [CannedReplyOut.of(reply) for reply in canned_replies(lang)]
 
 
 @router.post("", response_model=TicketCreatedOut, dependencies=[Depends(get_assistant)],
