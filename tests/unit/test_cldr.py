@@ -253,7 +253,7 @@ AGENT_LANGUAGE = {
     "en": "No agent speaks English right now; the agent will answer in French.",
     "fr": "Aucun conseiller ne parle français ; la personne vous répondra en anglais.",
     "it": "Nessun operatore parla italiano: ti risponderanno in inglese.",
-    "nb": "Ingen av rådgiverne snakker norsk, så du får svar på engelsk.",
+    "nb": "Ingen av kundebehandlerne snakker norsk, så du får svar på engelsk.",
     "ru": "Специалистов, говорящих по-русски, нет, поэтому сотрудник ответит вам на другом "
           "языке: английский.",
 }
