@@ -9,7 +9,9 @@ same origin, which sets the console's session cookie. The page answers:
 
 ``GET /api/dashboard/figures?days=7|30&lang=all|<lang>&plan=all|<plan>`` answers the
 figures (``DashboardFigures``) to a manager; 401 / 403 otherwise, as
-``{"error", "detail"}``; 502 when the live-agent service cannot be asked.
+``{"error", "detail"}``; 422 for an unknown period, language or plan; 502 when the
+live-agent service cannot be asked. Any other ``/dashboard/…`` address is a 404: the
+page's own for a browser, JSON for other clients.
 
 ``GET /api/dashboard/texts?lang=<lang>`` answers the page's own labels in a language
 (``DashboardTexts``), to anyone: the sign-in form needs them.
@@ -23,11 +25,11 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from fastapi import APIRouter, Cookie, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bot import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
-from bot.dashboard.figures import ALL, DashboardFigures, Titles, dashboard_figures
+from bot.dashboard.figures import ALL, PLAN_FILTER, DashboardFigures, Titles, dashboard_figures
 from bot.dashboard.sources import AGENT_SESSION_COOKIE, TicketAnswer
 from bot.dashboard.texts import DashboardTexts, dashboard_texts
 from bot.reporting.figures import AssistantReport
@@ -83,20 +85,42 @@ def dashboard_page(request: Request, session: str = SessionCookie) -> Response:
                         headers={"Cache-Control": "no-store"})
 
 
+@router.get("/dashboard/{rest:path}", include_in_schema=False)
+def unknown_page(request: Request, rest: str) -> Response:
+    """Any other address under ``/dashboard/``: the page's own 404 for a browser.
+
+    As the help-center site does: a client that asks for HTML gets the dashboard's page
+    in its "notfound" state (its texts, a link back); any other keeps FastAPI's JSON.
+    ``/dashboard/`` itself is the dashboard.
+    """
+    if not rest:
+        return RedirectResponse("/dashboard")
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    html = (STATIC_DIR / "dashboard.html").read_text(encoding="utf-8")
+    return HTMLResponse(html.replace('data-state="signin"', 'data-state="notfound"'),
+                        status_code=404, headers={"Cache-Control": "no-store"})
+
+
 @router.get("/api/dashboard/figures", response_model=DashboardFigures)
-def figures(request: Request, days: int = 7,
-            lang: str = Query(ALL, max_length=5), plan: str = Query(ALL, max_length=20),
+def figures(request: Request, days: str = Query("7", max_length=10),
+            lang: str = Query(ALL, max_length=100), plan: str = Query(ALL, max_length=100),
             session: str = SessionCookie) -> Response:
-    """The figures of the last ``days`` UTC days for a language and plan (or all)."""
-    if days not in PERIODS:
+    """The figures of the last ``days`` UTC days for a language and plan (or all).
+
+    Every filter is checked against its known values (422, never echoed back).
+    """
+    if days not in {str(n) for n in PERIODS}:
         return _refusal(422, "invalid_period", "days is 7 or 30")
     if lang != ALL and lang not in SUPPORTED_LANGUAGES:
         return _refusal(422, "invalid_language", f"lang is 'all' or one of "
                                                  f"{', '.join(SUPPORTED_LANGUAGES)}")
+    if plan != ALL and plan not in PLAN_FILTER:
+        return _refusal(422, "invalid_plan", f"plan is 'all' or one of {', '.join(PLAN_FILTER)}")
     if not session:
         return _refusal(401, "unauthorized", "sign in as a manager")
     context = _context(request)
-    since, until = period(days, context.clock().date())
+    since, until = period(int(days), context.clock().date())
     answer = context.tickets(since, until, session)
     if answer.status == 401:
         return _refusal(401, "unauthorized", "sign in as a manager")
@@ -106,7 +130,8 @@ def figures(request: Request, days: int = 7,
         return _refusal(502, "live_agent_unavailable",
                         "the live-agent service did not answer; try again")
     assistant = context.assistant(since, until, None if plan == ALL else plan)
-    result = dashboard_figures(assistant, answer.figures, days, context.titles, lang, plan)
+    result = dashboard_figures(assistant, answer.figures, int(days), context.titles, lang,
+                               plan)
     return JSONResponse(result.dict(), headers={"Cache-Control": "no-store"})
 
 

@@ -20,6 +20,11 @@ from bot.escalation.priority import FIRST_RESPONSE_HOURS, PRIORITIES, RESOLUTION
 from bot.reporting.figures import AssistantReport, rate
 
 ALL = "all"
+# The plan filter's choices, every one whether it has data or not: "guest" (not signed
+# in), the accounts' plans (``bot.accounts.store.PLANS``, the table's CHECK constraint;
+# a unit test keeps the two equal) and "unknown" (a user id without an account).
+PLAN_FILTER = ("guest", "basic", "pro", "business", "education", "enterprise", "api",
+               "unknown")
 RATINGS = ("1", "2", "3", "4", "5")
 # (article id, language) -> the article's title in that language, None if unknown.
 Titles = Callable[[str, str], Optional[str]]
@@ -122,7 +127,7 @@ class DashboardFigures(BaseModel):
     lang: str  # "all" or a language
     plan: str  # "all" or a plan
     languages: List[str]
-    plans: List[str]  # every plan seen in the period, for the filter
+    plans: List[str]  # the filter's plans: every known one, "unknown" once seen
     day_list: List[str]  # every UTC day of the period
     cards: Cards
     by_language_day: List[LanguageDay]
@@ -132,6 +137,7 @@ class DashboardFigures(BaseModel):
     first_response: List[FirstResponse]
     resolution: Resolution
     queue: List[QueuePoint]
+    queue_now: Optional[int]  # tickets open right now; None without the humans' report
     agents: List[AgentLoad]
     csat: List[Rating]
     rated: int
@@ -210,9 +216,10 @@ def dashboard_figures(assistant: AssistantReport, tickets: Optional[Mapping[str,
         plan: "all" or one plan.
     """
     humans: Mapping[str, Any] = tickets or {}
-    plans = sorted({r["plan"] for r in assistant["days"]}
-                   | {r["plan"] for r in assistant["votes"]}
-                   | {r["plan"] for r in humans.get("days", [])})
+    seen = ({r["plan"] for r in assistant["days"]} | {r["plan"] for r in assistant["votes"]}
+            | {r["plan"] for r in humans.get("days", [])})
+    plans = ([p for p in PLAN_FILTER if p != "unknown"] + sorted(seen - set(PLAN_FILTER))
+             + (["unknown"] if "unknown" in seen else []))
     days = [r for r in assistant["days"] if _keep(lang, plan, r["lang"], r["plan"])]
     votes = [v for v in assistant["votes"] if _keep(lang, plan, v["lang"], v["plan"])]
     topics = [Topic(**t) for t in assistant["topics"] if lang in (ALL, t["lang"])]
@@ -251,6 +258,7 @@ def dashboard_figures(assistant: AssistantReport, tickets: Optional[Mapping[str,
                               mean_hours=round(hours_total / resolved, 2) if resolved
                               else None, **premier),
         queue=[QueuePoint(at=q["at"], open=q["open"]) for q in humans.get("queue", [])],
+        queue_now=humans.get("open_now") if tickets is not None else None,
         agents=[AgentLoad(agent_id=a, claimed=c, resolved=r)
                 for a, (c, r) in sorted(agents.items())],
         csat=[Rating(rating=int(r), tickets=n) for r, n in csat.items()], rated=rated,

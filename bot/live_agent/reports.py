@@ -21,6 +21,9 @@ Definitions (the README's "Figures" section says the same):
 - Queue length: for each whole UTC hour ``[h, h+1)`` of the period that has ended by
   ``now``, the tickets open at its end: ``created_at < h+1`` and (``resolved_at`` null
   or ``>= h+1``).
+- Queue now: the tickets open at ``now``: ``created_at <= now`` and (``resolved_at``
+  null or ``> now``); the hourly points only see whole hours, so a queue that filled
+  up this hour would read 0 there.
 - Agents' load: per agent id and UTC day, tickets claimed (``claimed_at``) and
   resolved (``resolved_at``, by ``claimed_by``).
 - Satisfaction (CSAT): the count of each rating 1-5, and the tickets rated.
@@ -92,6 +95,7 @@ class TicketReport(BaseModel):
     now: str
     days: List[TicketDayRow]
     queue: List[QueuePoint]
+    open_now: int  # tickets open at ``now`` (whatever the period)
     agents: List[AgentLoadRow]
 
 
@@ -220,6 +224,13 @@ def queue_points(session: Session, since: date, until: date,
     return points
 
 
+def open_now(session: Session, now: datetime) -> int:
+    """Tickets open at ``now``: created by then and not resolved by then."""
+    t = Ticket
+    return int(session.execute(select(func.count()).where(
+        t.created_at <= now, (t.resolved_at.is_(None)) | (t.resolved_at > now))).scalar() or 0)
+
+
 def agent_rows(session: Session, since: date, until: date) -> List[AgentLoadRow]:
     """Claims and resolutions per agent id and UTC day."""
     t = Ticket
@@ -250,4 +261,5 @@ def ticket_report(session: Session, since: date, until: date,
     return TicketReport(since=since.isoformat(), until=until.isoformat(),
                         now=moment.isoformat(), days=day_rows(session, since, until, moment),
                         queue=queue_points(session, since, until, moment),
+                        open_now=open_now(session, moment),
                         agents=agent_rows(session, since, until))

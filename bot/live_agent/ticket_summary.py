@@ -39,7 +39,7 @@ class OfferedArticle(TypedDict):
     title: str
     url: str
     vote: Optional[str]  # "up" | "down" | None
-    vote_label: str  # "helpful 👍", "not helpful 👎", "no vote" (agent's language)
+    vote_label: str  # "helpful", "not helpful", "no vote" (agent's language; words, no emoji)
 
 
 class TicketSummary(TypedDict):
@@ -48,6 +48,9 @@ class TicketSummary(TypedDict):
     Keys:
         headline: "Business plan · writes in Russian · answer in English · P2 – high".
         what: "Webinars: the link doesn't work (30 Nov 2026, 15:00)".
+        what_language: "in Russian, as the user wrote it (not translated)" when the
+            user's language is not the reader's (nothing can translate it here: no
+            network, no MT model); "" otherwise.
         reported: when the ticket was handed over, in the user's time zone.
         plan, language, product, when, priority: the same facts one by one.
         articles: the articles offered, with the votes.
@@ -55,6 +58,7 @@ class TicketSummary(TypedDict):
 
     headline: str
     what: str
+    what_language: str
     reported: str
     plan: str
     language: str
@@ -177,11 +181,16 @@ def ticket_summary(ticket: Mapping[str, Any], lang: str = "en") -> TicketSummary
     product = readable_value("product", report.get("product"), report, lang)
     when = readable_value("time", report.get("time"), report, lang)
     description = str(report.get("description") or label("none", lang))
+    user_language = str(ticket.get("language") or "")
+    # The description is the user's own text: say so when the reader's language differs.
+    what_language = ("" if not report.get("description") or user_language in ("", lang)
+                     else label("as_written", lang, language=language))
     return {
         "headline": label("headline", lang, plan=plan, language=language, answer=answer,
                           priority=priority),
         "what": label("what_when", lang, product=product, description=description,
                       when=when),
+        "what_language": what_language,
         "reported": readable_time(ticket.get("created_at"), zone, lang) or "",
         "plan": plan, "language": language, "product": product, "when": when,
         "priority": priority,

@@ -7,7 +7,10 @@ in Russian before any agent message; the console shows the summary and a languag
 on every line. Alice sends the canned greeting (the user reads it in Russian), searches
 the help center in English and sends the top article (the user gets the Russian card,
 linking to the Russian page), and resolves (Alt+R). The console with the claimed ticket
-has no serious or critical accessibility violation. Screenshots go to
+has no serious or critical accessibility violation. Then, for a user in each of the five
+languages: the offered article, the canned reply and the card sent also read in English
+(the agent's language), the search flags the article already voted down, and the summary
+says the user's own words are untranslated. Screenshots go to
 var/test-artifacts/agent-assist/.
 """
 
@@ -245,6 +248,10 @@ def test_an_english_agent_helps_a_russian_user_with_canned_replies_and_articles(
     # Alt+R resolves; the user is back with the assistant and is asked for a rating.
     console.page.locator("#reply-text").focus()
     console.page.keyboard.press("Alt+KeyR")
+    # Asked first, inline (no window.confirm); Alt+R again confirms.
+    console.page.locator("#resolve-confirm").wait_for(state="visible")
+    assert console.page.locator("#ticket").is_visible()
+    console.page.keyboard.press("Alt+KeyR")
     console.page.locator("#ticket").wait_for(state="hidden")
     # Out of the queue (a poll already on its way may show it for one more second).
     row.wait_for(state="detached", timeout=5_000)
@@ -265,3 +272,90 @@ def test_an_english_agent_helps_a_russian_user_with_canned_replies_and_articles(
     assert console.same_document()
     assert console.errors == [], console.errors
     widget.assert_nothing_injected()
+
+
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+WHO_KNOWS = {"ru": "Russian", "nb": "Norwegian", "fr": "French", "it": "Italian",
+             "en": "English"}
+
+
+# Alice reads English only; the user writes in each of the five languages. Every article
+# and canned reply the user got shows in English too (not when the user's is English).
+@pytest.mark.parametrize("lang", ["ru", "nb", "fr", "it", "en"])
+def test_an_english_agent_reads_what_the_user_got_in_english(console, product, lang):
+    english = kb_catalogue().by_id["en"][ARTICLE_ID]
+    theirs = kb_catalogue().by_id[lang][ARTICLE_ID]
+    ticket_id = f"T-ASSIST-{lang.upper()}"
+    bot = {"Authorization": f"Bearer {product.service_token}", "Idempotency-Key": ticket_id}
+    due = "2099-01-01T00:00:00+00:00"
+    created = requests.post(f"{product.web_url}/api/tickets", headers=bot, timeout=10, json={
+        "id": ticket_id, "sender_id": f"s-{ticket_id}", "user_id": USER_ID,
+        "user_name": USER_NAME, "account_id": "acct-ent", "plan": "enterprise",
+        "support_tier": "premier_plus", "language": lang, "priority": "P2",
+        "first_response_due": due, "report": {"description": "ekran ne rabotaet"},
+        "transcript": [
+            {"from": "user", "text": "screen", "lang": lang},
+            {"from": "assistant", "text": theirs.title, "lang": lang,
+             "article": {"article_id": ARTICLE_ID, "title": theirs.title, "url": theirs.url}},
+            {"from": "user", "text": "👎", "payload": "/kb_not_helpful", "vote": "down",
+             "lang": lang}]})
+    assert created.status_code in (200, 201), created.text
+    console.login(*AGENT[:2])
+    console.page.locator(f"#queue button[data-ticket='{ticket_id}']").click()
+    console.page.click("#claim")
+    console.page.locator("#summary").wait_for(state="visible")
+    other = lang != "en"
+
+    # The offered article: its title as the user saw it, and in English.
+    offered = console.page.locator("#summary-articles li").first
+    console.page.wait_for_function(
+        "([sel, title]) => document.querySelector(sel).innerText.includes(title)",
+        arg=["#summary-articles li", theirs.title])
+    if other:
+        offered.locator(".in-agent-language").wait_for()
+        assert english.title in offered.inner_text()
+        transcript_article = console.page.locator("#transcript li .in-agent-language")
+        transcript_article.first.wait_for()
+        assert english.title in transcript_article.first.inner_text()
+    assert "not helpful" in offered.inner_text()
+    # What happened: said to be in the user's language, untranslated.
+    note = console.text("#summary-what-language")
+    assert (f"in {WHO_KNOWS[lang]}, as the user wrote it" in note) == other, note
+
+    # The canned reply: the user's words, then the agent's.
+    console.page.get_by_role("button", name="I'm looking into it").click()
+    sent = console.page.locator("#messages li.agent").first
+    sent.wait_for()
+    user_text = canned_text("looking_into_it", lang, USER_NAME, "Alice Turner")
+    assert user_text in sent.inner_text()
+    if other:
+        sent.locator(".in-agent-language").wait_for()
+        assert canned_text("looking_into_it", "en", USER_NAME, "Alice Turner") in (
+            sent.locator(".in-agent-language").inner_text())
+    else:
+        assert sent.locator(".in-agent-language").count() == 0
+
+    # The search flags the article already offered and voted down, in words.
+    console.page.fill("#kb-query", QUERY)
+    console.page.press("#kb-query", "Enter")
+    hit = console.page.locator(f"#kb-results li:has(button[data-article='{ARTICLE_ID}'])")
+    hit.wait_for()
+    assert "already offered (not helpful)" in hit.inner_text()
+    hit.locator("button").click()
+    card = console.page.locator("#messages li.agent").nth(1)
+    card.wait_for()
+    assert theirs.title in card.inner_text()
+    if other:
+        card.locator(".in-agent-language").wait_for()
+        assert english.title in card.locator(".in-agent-language").inner_text()
+    everything = console.text("#conversation") + console.text("#context")
+    assert EMOJI.findall(everything) == [], EMOJI.findall(everything)
+    console.shot(f"in-english-{lang}")
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = serious(Axe().run(console.page))
+    assert violations == [], json.dumps(violations, indent=1)
+    console.page.locator("#resolve").click()
+    console.page.locator("#resolve-confirm button.confirm").click()
+    console.page.locator("#ticket").wait_for(state="hidden")
+    assert console.errors == [], console.errors

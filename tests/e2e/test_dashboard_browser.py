@@ -173,3 +173,87 @@ def test_an_agent_who_is_not_a_manager_gets_the_403_page(traffic, browser):  # n
     page.get_by_test_id("logout").click()
     page.get_by_test_id("signin").wait_for()
     context.close()
+
+
+def signed_in_page(traffic, browser, url="/dashboard"):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{traffic.web_url}/dashboard")
+    page.get_by_test_id("signin-agent-id").fill("maria")
+    page.get_by_test_id("signin-password").fill("maria-demo-password")
+    page.get_by_test_id("signin-submit").click()
+    page.wait_for_selector("body[data-loaded]")
+    if url != "/dashboard":
+        page.goto(f"{traffic.web_url}{url}")
+    return page
+
+
+def test_the_filters_are_in_the_address(traffic, browser):  # noqa: F811
+    page = signed_in_page(traffic, browser, "/dashboard?days=30&lang=fr&plan=business")
+    page.wait_for_selector("body[data-loaded='30|fr|business']")
+    assert page.locator("[data-testid=period-30]").is_checked()
+    assert (page.input_value("#lang"), page.input_value("#plan")) == ("fr", "business")
+    page.get_by_test_id("filter-lang").select_option("en")
+    page.wait_for_selector("body[data-loaded='30|en|business']")
+    assert "lang=en" in page.url and "days=30" in page.url and "plan=business" in page.url
+    page.get_by_test_id("period-7").check()
+    page.wait_for_selector("body[data-loaded='7|en|business']")
+    page.go_back()
+    page.wait_for_selector("body[data-loaded='30|en|business']")
+    assert page.locator("[data-testid=period-30]").is_checked()
+    page.go_back()
+    page.wait_for_selector("body[data-loaded='30|fr|business']")
+    assert page.input_value("#lang") == "fr"
+    page.reload()
+    page.wait_for_selector("body[data-loaded='30|fr|business']")
+    page.context.close()
+
+
+def test_every_plan_is_offered_and_counts_are_plural_aware(traffic, browser):  # noqa: F811
+    page = signed_in_page(traffic, browser, "/dashboard?lang=fr&plan=business")
+    page.wait_for_selector("body[data-loaded='7|fr|business']")
+    plans = page.locator("#plan option").evaluate_all("options => options.map(o => o.value)")
+    assert plans[:8] == ["all", "guest", "basic", "pro", "business", "education",
+                         "enterprise", "api"], plans
+    figures = page.request.get(f"{traffic.web_url}/api/dashboard/figures"
+                               "?days=7&lang=fr&plan=business").json()
+    conversations, tickets = figures["cards"]["conversations"], figures["tickets"]
+    word = {1: "conversation"}.get(conversations, "conversations")
+    text = page.inner_text("[data-testid=period-text]")
+    assert f"{conversations} {word}" in text, text
+    assert f"{tickets} {'ticket' if tickets == 1 else 'tickets'}" in text, text
+    # The queue's "now" is the tickets open now, not the last whole hour's.
+    caption = page.get_by_test_id("plot-queue").locator("figcaption").inner_text()
+    assert f"now {figures['queue_now']}" in caption, caption
+    page.context.close()
+
+
+def test_one_day_of_data_shows_every_language(traffic, browser):  # noqa: F811
+    page = signed_in_page(traffic, browser)
+    page.wait_for_selector("body[data-loaded='7|all|all']")
+    figures = page.request.get(f"{traffic.web_url}/api/dashboard/figures?days=7").json()
+    days = {r["day"] for r in figures["by_language_day"]}
+    langs = {r["lang"] for r in figures["by_language_day"]}
+    assert len(days) == 1 and len(langs) >= 2, figures["by_language_day"]
+    plot = page.get_by_test_id("plot-rate-containment_rate").locator("svg")
+    # A mark per language, side by side: no two at the same place.
+    marks = plot.locator("[data-lang]").evaluate_all(
+        "marks => marks.map(m => [m.dataset.lang, Math.round(m.getBBox().x)])")
+    assert {lang for lang, _ in marks} == langs, marks
+    assert len({x for _, x in marks}) == len(marks), marks
+    page.screenshot(path=str(ARTIFACTS / "05-one-day.png"), full_page=True)
+    from axe_playwright_python.sync_playwright import Axe
+
+    assert serious(Axe().run(page)) == []
+    page.context.close()
+
+
+def test_an_unknown_dashboard_address_is_a_page(traffic, browser):  # noqa: F811
+    context = browser.new_context(locale="it-IT")
+    page = context.new_page()
+    answer = page.goto(f"{traffic.web_url}/dashboard/x")
+    assert answer is not None and answer.status == 404
+    page.get_by_test_id("notfound").wait_for()
+    assert page.get_attribute("html", "lang") == "it"
+    assert page.locator("a[href='/dashboard']").count() == 1
+    context.close()

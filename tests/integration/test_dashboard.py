@@ -186,7 +186,10 @@ def test_a_manager_sees_the_figures_of_both_engines(served):
                                  {"agent_id": "marco", "claimed": 2, "resolved": 2}]
     assert figures["queue"] == [p.dict() for p in tickets.queue]
     assert len(figures["queue"]) == 6 * 24 + 12 and figures["queue"][-1]["open"] == 3
-    assert figures["plans"] == ["business", "enterprise", "guest", "pro", "unknown"]
+    # Every plan for the filter, data or not (test_the_plan_filter_lists_every_plan).
+    assert figures["plans"] == ["guest", "basic", "pro", "business", "education",
+                                "enterprise", "api", "unknown"]
+    assert figures["queue_now"] == 3
 
 
 def test_the_filters_and_the_period(served):
@@ -287,3 +290,81 @@ def test_the_web_port_serves_the_dashboard_before_the_site(tmp_path, demo_databa
     assert page.status_code == 200 and 'data-state="signin"' in page.text
     assert web.get("/dashboard/static/dashboard.js").status_code == 200
     assert web.get("/api/dashboard/figures").status_code == 401
+
+
+# Tickets created (minutes relative to NOW) and resolved (None: open): "now" counts what
+# is open at NOW, which the last whole hour (ended at 12:00) may not have seen yet.
+@pytest.mark.parametrize(("created", "resolved", "added"), [
+    (0, None, 1),     # created at NOW, in an hour not ended: only "now" has it
+    (-5, None, 1),    # created before NOW, open
+    (-50, -10, 0),    # created and resolved before NOW
+    (-5, 30, 1),      # resolved after NOW: still open now
+    (10, None, 0),    # created after NOW (a clock skew): not open yet
+])
+def test_the_queue_now_is_what_is_open_now(served, created, resolved, added):
+    from datetime import timedelta
+
+    with served["factory"]() as session:
+        at = NOW + timedelta(minutes=created)
+        session.execute(insert(Ticket.__table__), [{
+            "id": "T-NOW", "idempotency_key": "T-NOW", "sender_id": "s-now",
+            "user_id": "u", "user_name": "", "user_email": "", "account_id": "a",
+            "plan": "pro", "support_tier": "standard", "language": "en",
+            "agent_language": "en", "priority": "P3", "first_response_due": NOW,
+            "resolution_due": None, "report": {}, "transcript": [],
+            "status": "open" if resolved is None else "resolved", "claimed_by": None,
+            "created_at": at, "claimed_at": None, "first_response_at": None,
+            "resolved_at": None if resolved is None else NOW + timedelta(minutes=resolved),
+            "breached": False, "rating": None}])
+        session.commit()
+        expected = ticket_report(session, date(2026, 11, 5), date(2026, 11, 12), NOW)
+    figures = signed_in(served["url"], "maria").get(
+        f"{served['url']}/api/dashboard/figures?days=7", timeout=30).json()
+    # Three of the hand-made tickets are open at NOW (the last whole hour says so too).
+    assert figures["queue"][-1]["open"] == 3 + (added if created < 0 and (
+        resolved is None or resolved >= 0) else 0)
+    assert figures["queue_now"] == expected.open_now == 3 + added
+
+
+def test_the_plan_filter_lists_every_plan(served):
+    from bot.accounts.store import PLANS
+
+    figures = signed_in(served["url"], "maria").get(
+        f"{served['url']}/api/dashboard/figures?days=7&plan=education", timeout=30).json()
+    # Every plan an account may have (the accounts' constraint), data or not; "unknown"
+    # only because this data has a user without an account.
+    assert figures["plans"] == ["guest", *PLANS, "unknown"]
+    assert figures["cards"]["conversations"] == 0 and figures["plan"] == "education"
+
+
+@pytest.mark.parametrize(("query", "error"), [
+    ("plan=<script>alert(1)</script>", "invalid_plan"),
+    ("plan=gold", "invalid_plan"),
+    ("plan=", "invalid_plan"),
+    ("lang=de", "invalid_language"),
+    ("lang=<b>", "invalid_language"),
+    ("days=14", "invalid_period"),
+    ("days=abc", "invalid_period"),
+    ("days=", "invalid_period"),
+])
+def test_unknown_filters_are_refused_clearly(served, query, error):
+    answer = signed_in(served["url"], "maria").get(
+        f"{served['url']}/api/dashboard/figures?{query}", timeout=30)
+    assert (answer.status_code, answer.json()["error"]) == (422, error), answer.text
+    assert "<" not in answer.text and isinstance(answer.json()["detail"], str)
+
+
+@pytest.mark.parametrize(("path", "accept", "status", "kind"), [
+    ("/dashboard/x", "text/html,application/xhtml+xml", 404, "text/html"),
+    ("/dashboard/a/b/c", "text/html", 404, "text/html"),
+    ("/dashboard/x", "application/json", 404, "application/json"),
+    ("/dashboard/x", "*/*", 404, "application/json"),
+    ("/dashboard", "text/html", 200, "text/html"),
+])
+def test_an_unknown_dashboard_address_is_a_page_for_browsers(served, path, accept, status,
+                                                              kind):
+    answer = requests.get(f"{served['url']}{path}", headers={"Accept": accept}, timeout=30)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith(kind)
+    if kind == "text/html" and status == 404:
+        assert 'data-state="notfound"' in answer.text

@@ -157,3 +157,10 @@ def test_the_dashboard_serves_its_texts_to_anyone(lang, heading):
     assert (answer.json()["lang"], answer.json()["texts"]["heading"]) == (lang, heading)
     refused = client.get("/api/dashboard/texts?lang=de")
     assert (refused.status_code, refused.json()["error"]) == (422, "invalid_language")
+
+
+def test_the_dashboards_plans_are_the_accounts_plans():
+    from bot.dashboard.figures import PLAN_FILTER
+
+    # guest: not signed in; unknown: a user id without an account (the README's "plan").
+    assert PLAN_FILTER == ("guest", *PLANS, "unknown")

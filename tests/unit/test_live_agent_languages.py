@@ -12,12 +12,13 @@ import pytest
 
 from bot.channels.live_relay import AgentMessage, ArticleCard, updates
 from bot.handoff.transcript import transcript_entries
-from bot.live_agent.agent_texts import LANGUAGES, canned_replies, canned_text
+from bot.live_agent.agent_texts import LANGUAGES, canned_replies, canned_text, console_texts
 from bot.live_agent.api import schemas
 from bot.live_agent.ticket_summary import readable_report, ticket_summary
 from tests.unit.test_live_agent_api import BOT, api, clock, service, ticket_body  # noqa: F401
 
 WIDGET = Path(__file__).resolve().parents[2] / "bot" / "web" / "static" / "widget.js"
+CONSOLE = Path(__file__).resolve().parents[2] / "bot" / "live_agent" / "static"
 
 # Per language: the priority question's "yes" button, the product button, a 👎 vote.
 CLICKS = {
@@ -104,12 +105,12 @@ def test_the_report_reads_in_the_agents_language(agent_lang, product, yes, none,
 
 @pytest.mark.parametrize(("user_lang", "headline", "vote"), [
     ("ru", "Business plan · writes in Russian · answer in English · P2 – high",
-     "not helpful 👎"),
+     "not helpful"),
     ("nb", "Business plan · writes in Norwegian · answer in English · P2 – high",
-     "not helpful 👎"),
-    ("fr", "Business plan · writes in French · P2 – high", "not helpful 👎"),
-    ("it", "Business plan · writes in Italian · P2 – high", "not helpful 👎"),
-    ("en", "Business plan · writes in English · P2 – high", "not helpful 👎"),
+     "not helpful"),
+    ("fr", "Business plan · writes in French · P2 – high", "not helpful"),
+    ("it", "Business plan · writes in Italian · P2 – high", "not helpful"),
+    ("en", "Business plan · writes in English · P2 – high", "not helpful"),
 ])
 def test_the_summary_of_a_ticket_in_each_language(user_lang, headline, vote):
     summary = ticket_summary({
@@ -122,6 +123,58 @@ def test_the_summary_of_a_ticket_in_each_language(user_lang, headline, vote):
     assert summary["reported"] == "30 Nov 2026, 16:00"  # the user's time (Moscow)
     assert [(a["title"], a["vote_label"]) for a in summary["articles"]] == [
         (f"Audio {user_lang}", vote)]
+
+
+# The user's free text cannot be translated here (no network, no MT model): the summary
+# says which language it is in when the reader's differs.
+@pytest.mark.parametrize(("user_lang", "reader", "note"), [
+    ("ru", "en", "in Russian, as the user wrote it (not translated)"),
+    ("nb", "en", "in Norwegian, as the user wrote it (not translated)"),
+    ("fr", "en", "in French, as the user wrote it (not translated)"),
+    ("it", "en", "in Italian, as the user wrote it (not translated)"),
+    ("en", "en", ""),
+    ("ru", "fr", "en russe, tel que l'utilisateur l'a écrit (non traduit)"),
+    ("en", "ru", "на языке: английский, как написал пользователь (без перевода)"),
+    ("it", "nb", "på italiensk, slik brukeren skrev det (ikke oversatt)"),
+    ("fr", "it", "in francese, come l'ha scritto l'utente (non tradotto)"),
+    ("it", "it", ""),
+])
+def test_the_summary_says_the_users_words_are_not_translated(user_lang, reader, note):
+    summary = ticket_summary({"plan": "pro", "language": user_lang, "agent_language": "en",
+                              "priority": "P3", "report": REPORT, "transcript": []}, reader)
+    assert summary["what_language"] == note
+
+
+# No emoji-only (or emoji-carrying) label: the console has no emoji font.
+EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_label_of_the_summary_or_console_is_an_emoji(lang):
+    summary = ticket_summary({"plan": "pro", "language": lang, "priority": "P3",
+                              "report": REPORT, "transcript": transcript_entries(events(lang))},
+                             lang)
+    assert [EMOJI.findall(a["vote_label"]) for a in summary["articles"]] == [[]]
+    texts = console_texts(lang)["texts"]
+    assert {k: v for k, v in texts.items() if EMOJI.search(str(v))} == {}
+    for page in ("console.js", "console.html"):
+        assert EMOJI.findall((CONSOLE / page).read_text(encoding="utf-8")) == [], page
+
+
+# The canned reply the agent sent, in the agent's language too (?lang=), to read back.
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_sent_canned_reply_reads_in_the_agents_language(api, lang):  # noqa: F811
+    assert api.post("/api/tickets", headers={**BOT, "Idempotency-Key": "k"},
+                    json=ticket_body(language=lang)).status_code == 201
+    claim(api)
+    api.post("/api/tickets/T-1/messages", json={"canned": "looking_into_it"})
+    api.post("/api/tickets/T-1/messages", json={"text": "typed"})
+    for reader in LANGUAGES:
+        sent = api.get(f"/api/tickets/T-1/messages?lang={reader}").json()
+        expected = (None if reader == lang else
+                    canned_text("looking_into_it", reader, "Camille Moreau", "Alice Turner"))
+        assert [m["agent_text"] for m in sent] == [expected, None], (lang, reader)
+    assert api.get("/api/tickets/T-1/messages?lang=de").status_code == 422
 
 
 def test_an_old_ticket_still_summarises():

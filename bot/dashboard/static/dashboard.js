@@ -138,7 +138,9 @@
 
   // Lines over an x axis of labels; values null are gaps. yMax: the top of the axis.
   // width: of the drawing's coordinates (a wide figure gets a wide one, not big letters).
-  function lineChart(xLabels, series, yMax, yText, width) {
+  // dodge: put the series' dots side by side at each x (one day of data: on top of each
+  // other, only the last drawn would show).
+  function lineChart(xLabels, series, yMax, yText, width, dodge) {
     const W = width || 560, H = 220, L = 44, R = 26, T = 10, B = 34;
     const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart" });
     const x = (i) => L + (xLabels.length <= 1 ? (W - L - R) / 2 : i * (W - L - R) / (xLabels.length - 1));
@@ -155,18 +157,24 @@
       }
     });
     s.append(svg("line", { x1: L, x2: W - R, y1: y(0), y2: y(0), class: "axis" }));
-    for (const line of series) {
+    series.forEach((line, index) => {
       let d = "";
       const points = [];
+      const dx = dodge ? (index - (series.length - 1) / 2) * 9 : 0;
       line.values.forEach((v, i) => {
         if (v === null || v === undefined) return;
         const joined = i > 0 && line.values[i - 1] !== null && line.values[i - 1] !== undefined;
         d += (joined ? " L" : " M") + x(i).toFixed(1) + " " + y(v).toFixed(1);
-        if (line.values.length <= 62) points.push(svg("circle", { cx: x(i), cy: y(v), r: 3, fill: line.color, class: "point" }));
+        if (line.values.length <= 62 || dodge) {
+          const point = svg("circle", { cx: x(i) + dx, cy: y(v), r: dodge ? 4 : 3, fill: line.color, class: "point" });
+          if (line.lang) point.dataset.lang = line.lang;
+          point.append(svg("title", {}, `${line.name}: ${yText(v)}`));
+          points.push(point);
+        }
       });
       if (d) s.append(svg("path", { d: d.trim(), stroke: line.color, fill: "none", "stroke-width": 2, class: "line" }));
       points.forEach((point) => s.append(point));
-    }
+    });
     return s;
   }
 
@@ -226,15 +234,17 @@
     const byKey = {};
     data.by_language_day.forEach((r) => { byKey[r.lang + "|" + r.day] = r; });
     const shortDays = data.day_list.map((d) => dayShort.format(day(d)));
+    // Fewer than two days with data: no line to draw, the languages' dots side by side.
+    const dodge = new Set(data.by_language_day.map((r) => r.day)).size < 2;
     for (const key of RATES) {
       const name = t(key);
       const holder = el("div", { "data-testid": "plot-rate-" + key });
       box.append(holder);
       const series = langs.map((l) => ({
-        name: languageName(l), color: LANG_COLORS[l] || "#333",
+        name: languageName(l), color: LANG_COLORS[l] || "#333", lang: l,
         values: data.day_list.map((d) => (byKey[l + "|" + d] ? byKey[l + "|" + d][key] : null)),
       }));
-      const drawing = lineChart(shortDays, series, 1, (v) => percentTick.format(v));
+      const drawing = lineChart(shortDays, series, 1, (v) => percentTick.format(v), undefined, dodge);
       const rows = data.by_language_day.map((r) => [dayLong.format(day(r.day)), languageName(r.lang), r.conversations, pct(r[key])]);
       figure(holder, t("rate_title", { name }), t("rate_caption", { overall: pct(data.cards[key]) }),
         drawing, [t("col_day"), t("col_language"), t("col_conversations"), name], rows);
@@ -270,7 +280,9 @@
     const qMax = Math.ceil(Math.max(4, ...q.map((p) => p.open)) / 4) * 4;  // whole ticks
     const labels = q.map((p) => `${dayShort.format(instant(p.at))} ${hourShort.format(instant(p.at))}`);
     const peak = q.length ? Math.max(...q.map((p) => p.open)) : 0;
-    const state = q.length ? t("queue_now", { now: q[q.length - 1].open, peak }) : t("queue_none");
+    // "now": the tickets open right now (the hourly points see whole hours only).
+    const now = data.queue_now === null ? (q.length ? q[q.length - 1].open : null) : data.queue_now;
+    const state = now === null ? t("queue_none") : t("queue_now", { now, peak: Math.max(peak, now) });
     figure($("queue"), t("queue_title"), t("queue_caption", { state }),
       lineChart(labels, [{ name: t("open_tickets"), color: "#0b5cff", values: q.map((p) => p.open) }], qMax, (v) => cell(Math.round(v)), 1160),
       [t("col_hour"), t("open_tickets")], q.map((p) => [hourLong.format(instant(p.at)), p.open]));
@@ -313,13 +325,50 @@
     }));
   }
 
-  async function load() {
-    const form = $("filters");
-    const days = form.querySelector("input[name=days]:checked").value;
-    const params = new URLSearchParams({ days, lang: $("lang").value, plan: $("plan").value });
+  // The filters live in the address (?days=&lang=&plan=): bookmarkable, kept over a
+  // reload, and back/forward step through them.
+  function addressFilters() {
+    const query = new URLSearchParams(location.search);
+    const days = query.get("days") === "30" ? "30" : "7";
+    return { days, lang: query.get("lang") || "all", plan: query.get("plan") || "all" };
+  }
+
+  function formFilters() {
+    return { days: $("filters").querySelector("input[name=days]:checked").value,
+             lang: $("lang").value, plan: $("plan").value };
+  }
+
+  function showFilters(filters) {
+    for (const radio of $("filters").querySelectorAll("input[name=days]")) radio.checked = radio.value === filters.days;
+    for (const [select, value] of [[$("lang"), filters.lang], [$("plan"), filters.plan]]) {
+      if (![...select.options].some((o) => o.value === value)) select.append(el("option", { value }, value));
+      select.value = value;
+    }
+  }
+
+  function filtersChanged() {
+    const filters = formFilters();
+    const query = new URLSearchParams(filters);
+    if ("?" + query !== location.search) history.pushState(null, "", location.pathname + "?" + query);
+    load(filters);
+  }
+
+  function addressChanged() {
+    const filters = addressFilters();
+    showFilters(filters);
+    load(filters);
+  }
+
+  let loading = 0;  // the latest load; an older answer is dropped
+
+  async function load(filters) {
+    const { days } = filters;
+    const params = new URLSearchParams(filters);
+    const round = ++loading;
     $("load-error").textContent = "";
     $("board").setAttribute("aria-busy", "true");
     const response = await fetch("/api/dashboard/figures?" + params, { credentials: "same-origin" });
+    if (round !== loading) return;
     $("board").removeAttribute("aria-busy");
     if (response.status === 401 || response.status === 403) { location.reload(); return; }
     if (!response.ok) { $("load-error").textContent = t("load_error"); return; }
@@ -365,12 +414,13 @@
     } catch (error) {
       // No texts: the page still works, its labels show their keys.
     }
-    $(state === "board" ? "board" : state).hidden = false;
+    ($(state) || $("notfound")).hidden = false;
     $("logout").hidden = state !== "board" && state !== "forbidden";
     $("logout").addEventListener("click", signOut);
     $("signin-form").addEventListener("submit", signIn);
-    $("filters").addEventListener("change", load);
-    if (state === "board") load();
+    $("filters").addEventListener("change", filtersChanged);
+    window.addEventListener("popstate", addressChanged);
+    if (state === "board") addressChanged();
   }
 
   start();

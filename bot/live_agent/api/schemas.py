@@ -190,6 +190,8 @@ class MessageOut(BaseModel):
     kind: Literal["text", "article"] = "text"
     lang: Optional[str] = None  # None: stored before languages were recorded
     card: Optional[ArticleCard] = None
+    # A canned reply's text in the reader's language (GET …/messages?lang=); else None.
+    agent_text: Optional[str] = None
 
 
 class CannedReplyOut(BaseModel):

@@ -12,6 +12,7 @@ const LOCALE_ALIASES = { no: "nb", nn: "nb" };
 // English as the server writes it (en_GB: 24-hour clock, the day before the month).
 const LOCALES = { en: "en-GB" };
 const SEEN_KEY = "helpbot.console.seen.";  // + agent id: localStorage, per agent
+const DRAFT_KEY = "helpbot.console.draft.";  // + agent id + "." + ticket id: sessionStorage
 
 let ui = null;           // the console's texts and tables in one language
 let plural = null;       // Intl.PluralRules of ui.lang
@@ -23,6 +24,8 @@ let queue = [];          // the queue as last polled
 let seen = new Map();    // ticket id -> the last message id the agent has seen
 let savedSeen = "";      // what localStorage holds for this agent
 let firstQueue = true;   // without a stored map: tickets already there are not "new"
+let searchRound = 0;     // the latest article search; an older answer is dropped
+const agentTitles = new Map();  // "id|lang" -> Promise of the article's title (or null)
 
 async function api(path, options = {}) {
   const response = await fetch(path, {
@@ -167,6 +170,7 @@ function line(list, who, text, options = {}) {
     card.appendChild(document.createTextNode(` — ${options.card.summary || ""} `));
     card.appendChild(el("code", options.card.url));
     item.appendChild(card);
+    inAgentLanguage(item, options.card.article_id, options.card.lang);
   } else {
     item.appendChild(document.createTextNode(text));
   }
@@ -179,9 +183,13 @@ function line(list, who, text, options = {}) {
 function transcriptText(entry) {
   const text = String(entry.text || "");
   if (entry.from !== "user") return { text, click: false };
+  // A vote's button is an emoji the console cannot draw (no emoji font): say it in words.
+  const vote = entry.vote || { "/kb_helpful": "up", "/kb_not_helpful": "down" }[entry.payload || text];
+  if (vote) return { text: t("clicked", { text: t(vote === "up" ? "vote_helpful" : "vote_not_helpful") }), click: true };
   if (entry.payload) return { text: t("clicked", { text }), click: true };
   if (text.startsWith("/")) {
-    const words = { "/affirm": t("click_yes"), "/deny": t("click_no"), "/kb_helpful": "👍", "/kb_not_helpful": "👎" };
+    const words = { "/affirm": t("click_yes"), "/deny": t("click_no"),
+                    "/kb_helpful": t("vote_helpful"), "/kb_not_helpful": t("vote_not_helpful") };
     const word = words[text] || text.slice(1).split("{")[0].replace(/_/g, " ");
     return { text: t("clicked", { text: word }), click: true };
   }
@@ -227,6 +235,8 @@ function markSeen(id, messageId) {
 // ---- the queue -------------------------------------------------------------------------
 
 function unread(ticket) {
+  // Another agent's ticket is theirs to read: never unread here.
+  if (ticket.claimed_by && (!me || ticket.claimed_by !== me.id)) return false;
   if (current && current.id === ticket.id && !document.hidden) return false;
   if (!seen.has(ticket.id)) return true;
   return ticket.last_message_id > seen.get(ticket.id);
@@ -304,8 +314,9 @@ function showTicket(ticket) {
   $("ticket-title").textContent = `${ticket.id} — ${ticket.priority}`;
   $("ticket-meta").textContent =
     `${ticket.user_name} <${ticket.user_id}>, ${planName(ticket.plan)} (${tierName(ticket.support_tier)}), ` +
-    `${t("writes_answer", { language: languageName(ticket.language), answer: languageName(ticket.agent_language) })}. ` +
-    t("first_response_due", { date: readableDate(ticket.first_response_due) }) + breachedSuffix(ticket);
+    `${t("writes_answer", { language: languageName(ticket.language), answer: languageName(ticket.agent_language) })}` +
+    breachedSuffix(ticket);
+  showDeadlines(ticket);
   const mine = ticket.claimed_by === me.id;
   $("claim").hidden = Boolean(ticket.claimed_by);
   $("resolve").hidden = !mine;
@@ -318,11 +329,14 @@ function showTicket(ticket) {
   if (summary) {
     $("summary-headline").textContent = summary.headline;
     $("summary-what").textContent = summary.what;
+    $("summary-what-language").textContent = summary.what_language || "";
     $("summary-reported").textContent = summary.reported ? t("reported", { when: summary.reported }) : "";
     const articles = $("summary-articles");
     articles.replaceChildren();
     for (const article of summary.articles) {
-      articles.appendChild(el("li", `${article.title} — ${article.vote_label}`));
+      const item = el("li", `${article.title} — ${article.vote_label}`);
+      inAgentLanguage(item, article.article_id, ticket.language);
+      articles.appendChild(item);
     }
     if (!summary.articles.length) articles.appendChild(el("li", t("no_articles")));
   }
@@ -346,6 +360,7 @@ function showTicket(ticket) {
                       { lang: entry.lang, className: shown.click ? "click" : "" });
     if (entry.article) {
       item.appendChild(el("span", ` ${t("transcript_article", { title: entry.article.title })}`, "hint"));
+      inAgentLanguage(item, entry.article.article_id, entry.lang || ticket.language);
     }
   }
   renderCanned();
@@ -353,6 +368,8 @@ function showTicket(ticket) {
 
 function closeTicket() {
   current = null;
+  hideConfirm();
+  clearSearch();
   $("ticket").hidden = true;
   $("context-body").hidden = true;
   $("empty").hidden = false;
@@ -367,11 +384,14 @@ async function openTicket(id, claim = false) {
     const ticket = claim ? await api(`${path}/claim${lang}`, { method: "POST" })
       : await api(path + lang);
     const switched = !current || current.id !== ticket.id;
+    if (switched) hideConfirm();
     showTicket(ticket);
     if (switched) {
       lastMessage = 0;
       $("messages").replaceChildren();
-      $("kb-results").replaceChildren();
+      clearSearch();
+      $("reply-text").value = loadDraft(ticket.id);
+      showInAddress(ticket.id);
       $("ticket-title").focus();
     }
     // Claimed: the agent can type at once (not only after the next two requests).
@@ -380,19 +400,24 @@ async function openTicket(id, claim = false) {
     await refreshQueue();
   } catch (error) {
     $("ticket-error").textContent = t("open_failed", { id, error: problem(error) });
+    // A link to a ticket that is gone: the error says so, the address stops naming it.
+    if (!current && location.hash === `#${id}`) history.replaceState(null, "", location.pathname + location.search);
   }
 }
 
 async function pollMessages() {
   if (!current) return;
   const id = current.id;
-  const messages = await api(`/api/tickets/${encodeURIComponent(id)}/messages?after=${lastMessage}`);
+  // ?lang=: a canned reply also comes in the agent's language (agent_text).
+  const messages = await api(`/api/tickets/${encodeURIComponent(id)}/messages?after=${lastMessage}` +
+                             `&lang=${encodeURIComponent(agentLanguage())}`);
   if (!current || current.id !== id) return;
   for (const message of messages) {
     const who = message.author === "agent" ? t("who_agent", { name: message.agent_name || t("agent") })
       : t("who_user");
-    line($("messages"), who, message.text, { lang: message.lang, className: message.author,
-                                            card: message.kind === "article" ? message.card : null });
+    const item = line($("messages"), who, message.text, { lang: message.lang, className: message.author,
+                                                         card: message.kind === "article" ? message.card : null });
+    if (message.agent_text) item.appendChild(translation(message.agent_text));
     lastMessage = message.id;
   }
   if (!document.hidden) markSeen(id, lastMessage);
@@ -433,18 +458,41 @@ async function send(body) {
 async function sendReply() {
   const text = $("reply-text").value;
   if (!current || !text.trim()) return;
-  if (await send({ text })) $("reply-text").value = "";
+  const id = current.id;
+  if (await send({ text })) {
+    $("reply-text").value = "";
+    saveDraft(id, "");
+  }
 }
 
 async function claimCurrent() {
   if (current && !current.claimed_by) await openTicket(current.id, true);
 }
 
+// Resolving asks first (inline, not window.confirm): Alt+R again or Confirm resolves.
+function askResolve() {
+  if (!current || current.claimed_by !== me.id) return;
+  if (!$("resolve-confirm").hidden) { resolveCurrent(); return; }
+  withKeys($("resolve-confirm-text"), t("resolve_confirm", { id: current.id }), ["Alt", "R"]);
+  $("resolve-confirm").hidden = false;
+  $("resolve-confirm").querySelector(".confirm").focus();
+}
+
+function hideConfirm(refocus = false) {
+  if ($("resolve-confirm").hidden) return;
+  $("resolve-confirm").hidden = true;
+  if (refocus && current) $("resolve").focus();
+}
+
 async function resolveCurrent() {
+  hideConfirm();
   if (!current || current.claimed_by !== me.id) return;
   try {
-    await api(`/api/tickets/${encodeURIComponent(current.id)}/resolve`, { method: "POST" });
+    const id = current.id;
+    await api(`/api/tickets/${encodeURIComponent(id)}/resolve`, { method: "POST" });
+    saveDraft(id, "");
     closeTicket();
+    showInAddress(null);
     await refreshQueue();
     $("queue-title").focus();
   } catch (error) {
@@ -454,15 +502,38 @@ async function resolveCurrent() {
 
 // ---- suggested articles ----------------------------------------------------------------
 
+function clearSearch() {
+  searchRound += 1;  // an answer still on its way is dropped
+  $("kb-query").value = "";
+  $("kb-results").replaceChildren();
+  $("kb-results").setAttribute("aria-busy", "false");
+  $("kb-status").textContent = "";
+}
+
+// What the user already got of an article: "already offered (not helpful)", or "".
+function offeredNote(articleId) {
+  const offered = current && current.summary && current.summary.articles.find((a) => a.article_id === articleId);
+  if (!offered) return "";
+  return t({ up: "kb_offered_up", down: "kb_offered_down" }[offered.vote] || "kb_offered");
+}
+
 async function searchArticles(query) {
   const results = $("kb-results");
+  const round = ++searchRound;
   results.replaceChildren();
+  // The first search loads the model (seconds): say so.
+  results.setAttribute("aria-busy", "true");
+  $("kb-status").textContent = t("kb_searching");
   try {
     const found = await api(`/api/kb/search?lang=${encodeURIComponent(agentLanguage())}&q=${encodeURIComponent(query)}`);
+    if (round !== searchRound) return;
+    $("kb-status").textContent = "";
     if (!found.hits.length) results.appendChild(el("li", t("kb_none")));
     for (const hit of found.hits) {
       const item = el("li");
       item.appendChild(el("strong", hit.title));
+      const note = offeredNote(hit.article_id);
+      if (note) item.appendChild(el("p", note, "offered"));
       item.appendChild(el("p", hit.summary, "hint"));
       const button = el("button", t("kb_send", { language: languageName(current.language) }));
       button.type = "button";
@@ -472,7 +543,11 @@ async function searchArticles(query) {
       results.appendChild(item);
     }
   } catch (error) {
+    if (round !== searchRound) return;
+    $("kb-status").textContent = "";
     results.appendChild(el("li", t("kb_unavailable", { error: problem(error) })));
+  } finally {
+    if (round === searchRound) results.setAttribute("aria-busy", "false");
   }
 }
 
@@ -487,6 +562,100 @@ async function sendArticle(articleId) {
       ? t("no_version", { language: languageName(current.language) })
       : t("not_sent", { error: problem(error) });
   }
+}
+
+// ---- the agent's language beside the user's ------------------------------------------
+
+// An article's title in the agent's language, asked once of the help center (the web
+// port's GET /api/kb/articles/{id}?lang=; every article exists in the five languages).
+function titleInAgentLanguage(articleId) {
+  const key = `${articleId}|${agentLanguage()}`;
+  if (!agentTitles.has(key)) {
+    agentTitles.set(key, api(`/api/kb/articles/${encodeURIComponent(articleId)}?lang=${encodeURIComponent(agentLanguage())}`)
+      .then((card) => card.title, () => null));
+  }
+  return agentTitles.get(key);
+}
+
+// Under a line the user read in their language: the same text in the agent's.
+function translation(text) {
+  const node = el("span", t("in_agent_language", { language: capitalized(languageName(agentLanguage())), text }),
+                  "in-agent-language");
+  node.lang = agentLanguage();
+  return node;
+}
+
+// Adds the article's title in the agent's language to ``node`` (when the user's differs).
+function inAgentLanguage(node, articleId, userLanguage) {
+  if (!articleId || !userLanguage || userLanguage === agentLanguage()) return;
+  titleInAgentLanguage(articleId).then((title) => { if (title) node.appendChild(translation(title)); });
+}
+
+// ---- the deadlines -----------------------------------------------------------------------
+
+// A due time in the agent's (browser's) time zone, the zone named: "30 Nov 2026, 15:00 CET".
+function zonedDate(iso) {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString(locale(), { day: "numeric", month: "short", year: "numeric",
+                                         hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+}
+
+function showDeadlines(ticket) {
+  const parts = [t("first_response_due", { date: zonedDate(ticket.first_response_due) })];
+  if (ticket.resolution_due) parts.push(t("resolution_due", { date: zonedDate(ticket.resolution_due) }));
+  const zone = ticket.report && ticket.report.timezone;
+  if (zone) {
+    try {
+      const time = new Date().toLocaleTimeString(locale(), { timeZone: zone, hour: "2-digit", minute: "2-digit" });
+      parts.push(t("user_time", { time, zone }));
+    } catch (error) {
+      // Not a zone this browser knows: the user's time is left out.
+    }
+  }
+  $("ticket-deadlines").textContent = parts.join(" · ");
+}
+
+// ---- the agent's place: the open ticket in the address, drafts per ticket -------------------
+
+function showInAddress(id) {
+  const hash = id ? `#${id}` : "";
+  if (location.hash === hash) return;
+  history.pushState(null, "", location.pathname + location.search + hash);
+}
+
+function addressedTicket() {
+  const id = decodeURIComponent(location.hash.slice(1));
+  return /^[\w.-]{1,64}$/.test(id) ? id : null;
+}
+
+function draftKey(id) {
+  return `${DRAFT_KEY}${me ? me.id : ""}.${id}`;
+}
+
+function loadDraft(id) {
+  try {
+    return sessionStorage.getItem(draftKey(id)) || "";
+  } catch (error) {
+    return "";  // storage blocked: no draft kept
+  }
+}
+
+function saveDraft(id, text) {
+  try {
+    if (text) sessionStorage.setItem(draftKey(id), text);
+    else sessionStorage.removeItem(draftKey(id));
+  } catch (error) {
+    // Storage blocked or full: the draft lives only in the page.
+  }
+}
+
+// Back and forward (and a pasted link) move between tickets.
+function followAddress() {
+  if (!me || $("workspace").hidden) return;
+  const id = addressedTicket();
+  if (id && (!current || current.id !== id)) openTicket(id);
+  else if (!id && current) closeTicket();
 }
 
 // ---- session ---------------------------------------------------------------------------
@@ -520,6 +689,9 @@ async function showMe() {
     $("login").hidden = true;
     $("me").hidden = false;
     $("workspace").hidden = false;
+    // After a reload (or from a link): the ticket the address names.
+    const addressed = addressedTicket();
+    if (addressed) await openTicket(addressed);
   } catch (error) {
     showLogin();
   }
@@ -554,7 +726,12 @@ $("reply").addEventListener("submit", (event) => {
   sendReply();
 });
 $("claim").addEventListener("click", claimCurrent);
-$("resolve").addEventListener("click", resolveCurrent);
+$("resolve").addEventListener("click", askResolve);
+$("resolve-confirm").querySelector(".confirm").addEventListener("click", resolveCurrent);
+$("resolve-confirm").querySelector(".cancel").addEventListener("click", () => hideConfirm(true));
+$("reply-text").addEventListener("input", () => { if (current) saveDraft(current.id, $("reply-text").value); });
+window.addEventListener("popstate", followAddress);
+window.addEventListener("hashchange", followAddress);
 $("kb-form").addEventListener("submit", (event) => {
   event.preventDefault();
   if ($("kb-query").value.trim()) searchArticles($("kb-query").value.trim());
@@ -574,13 +751,16 @@ document.addEventListener("keydown", (event) => {
   } else if (event.altKey && !event.ctrlKey && !event.metaKey) {
     const key = event.code;
     if (key === "KeyC") { event.preventDefault(); claimCurrent(); }
-    else if (key === "KeyR") { event.preventDefault(); resolveCurrent(); }
+    else if (key === "KeyR") { event.preventDefault(); askResolve(); }
     else if (key === "KeyK") { event.preventDefault(); $("kb-query").focus(); }
     else if (key === "KeyN") {
       event.preventDefault();
       const next = queue.find((ticket) => unread(ticket) && (!current || ticket.id !== current.id));
       if (next) openTicket(next.id);
     }
+  } else if (event.key === "Escape" && !$("resolve-confirm").hidden) {
+    event.preventDefault();
+    hideConfirm(true);
   } else if (event.key === "?" && !typing(event.target) && !$("help").open) {
     event.preventDefault();
     $("help").showModal();
@@ -600,6 +780,7 @@ setInterval(async () => {
   try {
     await pollMessages();
     await refreshQueue();
+    if (current) showDeadlines(current);  // the user's local time moves on
     if (current) {
       // The claim (or resolution) by someone else shows without a reload.
       const listed = queue.find((ticket) => ticket.id === current.id);

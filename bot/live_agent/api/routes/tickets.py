@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, List
+from typing import Annotated, List, Optional
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 
@@ -24,7 +24,8 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 canned_router = APIRouter(prefix="/api/canned", tags=["tickets"])
 # The agent's language for the readable report, the summary and the canned replies'
 # labels (the console asks in the agent's first language, as it shows itself).
-AgentLang = Annotated[str, Query(regex=r"^(ru|nb|fr|it|en)$")]
+LANG = r"^(ru|nb|fr|it|en)$"
+AgentLang = Annotated[str, Query(regex=LANG)]
 
 
 @canned_router.get("", response_model=List[CannedReplyOut], dependencies=[Depends(get_caller)])
@@ -67,9 +68,37 @@ def claim(ticket_id: str, agent: CurrentAgent, service: ServiceDep,
 
 @router.get("/{ticket_id}/messages", response_model=List[MessageOut],
             dependencies=[Depends(get_caller)])
-def messages(ticket_id: str, service: ServiceDep, after: int = 0) -> List[MessageOut]:
-    """The live conversation after the message id ``after``, oldest first."""
-    return [MessageOut.parse_obj(m) for m in service.messages(ticket_id, after)]
+def messages(ticket_id: str, service: ServiceDep, after: int = 0,
+             lang: Annotated[Optional[str], Query(regex=LANG)] = None
+             ) -> List[MessageOut]:
+    """The live conversation after the message id ``after``, oldest first.
+
+    With ``lang`` (the reader's language), a canned reply sent in another language also
+    carries its text in ``lang`` (``agent_text``): an agent may not read the user's.
+    """
+    found = [MessageOut.parse_obj(m) for m in service.messages(ticket_id, after)]
+    if lang is None or not any(m.author == "agent" for m in found):
+        return found
+    ticket = service.ticket(ticket_id)
+    return [m.copy(update={"agent_text": canned_in(m, ticket.user_name, lang)})
+            for m in found]
+
+
+def canned_in(message: MessageOut, user_name: str, lang: str) -> Optional[str]:
+    """The canned reply ``message`` is, in ``lang``; None for any other message.
+
+    Messages do not record which reply they were, so the text is matched against each
+    reply as it was filled in for this user and agent (exact: an edited text is the
+    agent's own).
+    """
+    if message.author != "agent" or message.kind != "text" or not message.lang \
+            or message.lang == lang:
+        return None
+    agent = message.agent_name or ""
+    for reply in canned_replies():
+        if canned_text(reply["id"], message.lang, user_name, agent) == message.text:
+            return canned_text(reply["id"], lang, user_name, agent)
+    return None
 
 
 @router.post("/{ticket_id}/messages", response_model=MessageOut, status_code=201)
