@@ -568,12 +568,20 @@ async function sendArticle(articleId) {
 
 // An article's title in the agent's language, asked once of the help center (the web
 // port's GET /api/kb/articles/{id}?lang=; every article exists in the five languages).
+// A failed ask (the help center busy or restarting) is retried, 1 s, 2 s, 4 s apart, and
+// then forgotten, so that the next drawing asks again instead of never showing it.
 function titleInAgentLanguage(articleId) {
-  const key = `${articleId}|${agentLanguage()}`;
-  if (!agentTitles.has(key)) {
-    agentTitles.set(key, api(`/api/kb/articles/${encodeURIComponent(articleId)}?lang=${encodeURIComponent(agentLanguage())}`)
-      .then((card) => card.title, () => null));
-  }
+  const lang = agentLanguage();
+  const key = `${articleId}|${lang}`;
+  const ask = (attempt) => api(`/api/kb/articles/${encodeURIComponent(articleId)}?lang=${encodeURIComponent(lang)}`)
+    .then((card) => card.title, (error) => {
+      if (attempt < 3 && error.status !== 404) {
+        return new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt)).then(() => ask(attempt + 1));
+      }
+      agentTitles.delete(key);
+      return null;
+    });
+  if (!agentTitles.has(key)) agentTitles.set(key, ask(0));
   return agentTitles.get(key);
 }
 
