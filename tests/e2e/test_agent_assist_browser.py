@@ -22,6 +22,7 @@ from typing import Any, List
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 from bot.live_agent.agent_texts import canned_text
 from bot.web.app import kb_catalogue
@@ -312,12 +313,11 @@ def test_an_english_agent_reads_what_the_user_got_in_english(console, product, l
         "([sel, title]) => document.querySelector(sel).innerText.includes(title)",
         arg=["#summary-articles li", theirs.title])
     if other:
-        offered.locator(".in-agent-language").wait_for()
-        assert english.title in offered.inner_text()
+        # expect() retries: the summary is redrawn when the poll sees the claim.
+        expect(offered.locator(".in-agent-language")).to_contain_text(english.title, timeout=30_000)
         transcript_article = console.page.locator("#transcript li .in-agent-language")
-        transcript_article.first.wait_for()
-        assert english.title in transcript_article.first.inner_text()
-    assert "not helpful" in offered.inner_text()
+        expect(transcript_article.first).to_contain_text(english.title, timeout=30_000)
+    expect(offered).to_contain_text("not helpful", timeout=30_000)
     # What happened: said to be in the user's language, untranslated.
     note = console.text("#summary-what-language")
     assert (f"in {WHO_KNOWS[lang]}, as the user wrote it" in note) == other, note
@@ -325,13 +325,11 @@ def test_an_english_agent_reads_what_the_user_got_in_english(console, product, l
     # The canned reply: the user's words, then the agent's.
     console.page.get_by_role("button", name="I'm looking into it").click()
     sent = console.page.locator("#messages li.agent").first
-    sent.wait_for()
     user_text = canned_text("looking_into_it", lang, USER_NAME, "Alice Turner")
-    assert user_text in sent.inner_text()
+    expect(sent).to_contain_text(user_text, timeout=30_000)
     if other:
-        sent.locator(".in-agent-language").wait_for()
-        assert canned_text("looking_into_it", "en", USER_NAME, "Alice Turner") in (
-            sent.locator(".in-agent-language").inner_text())
+        expect(sent.locator(".in-agent-language")).to_contain_text(
+            canned_text("looking_into_it", "en", USER_NAME, "Alice Turner"), timeout=30_000)
     else:
         assert sent.locator(".in-agent-language").count() == 0
 
@@ -339,15 +337,12 @@ def test_an_english_agent_reads_what_the_user_got_in_english(console, product, l
     console.page.fill("#kb-query", QUERY)
     console.page.press("#kb-query", "Enter")
     hit = console.page.locator(f"#kb-results li:has(button[data-article='{ARTICLE_ID}'])")
-    hit.wait_for()
-    assert "already offered (not helpful)" in hit.inner_text()
+    expect(hit).to_contain_text("already offered (not helpful)", timeout=30_000)
     hit.locator("button").click()
     card = console.page.locator("#messages li.agent").nth(1)
-    card.wait_for()
-    assert theirs.title in card.inner_text()
+    expect(card).to_contain_text(theirs.title, timeout=30_000)
     if other:
-        card.locator(".in-agent-language").wait_for()
-        assert english.title in card.locator(".in-agent-language").inner_text()
+        expect(card.locator(".in-agent-language")).to_contain_text(english.title, timeout=30_000)
     everything = console.text("#conversation") + console.text("#context")
     assert EMOJI.findall(everything) == [], EMOJI.findall(everything)
     console.shot(f"in-english-{lang}")

@@ -26,6 +26,7 @@ let savedSeen = "";      // what localStorage holds for this agent
 let firstQueue = true;   // without a stored map: tickets already there are not "new"
 let searchRound = 0;     // the latest article search; an older answer is dropped
 const agentTitles = new Map();  // "id|lang" -> Promise of the article's title (or null)
+const knownTitles = new Map();  // "id|lang" -> the title, once it has come
 
 async function api(path, options = {}) {
   const response = await fetch(path, {
@@ -574,7 +575,10 @@ function titleInAgentLanguage(articleId) {
   const lang = agentLanguage();
   const key = `${articleId}|${lang}`;
   const ask = (attempt) => api(`/api/kb/articles/${encodeURIComponent(articleId)}?lang=${encodeURIComponent(lang)}`)
-    .then((card) => card.title, (error) => {
+    .then((card) => {
+      knownTitles.set(key, card.title);
+      return card.title;
+    }, (error) => {
       if (attempt < 3 && error.status !== 404) {
         return new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt)).then(() => ask(attempt + 1));
       }
@@ -594,8 +598,15 @@ function translation(text) {
 }
 
 // Adds the article's title in the agent's language to ``node`` (when the user's differs).
+// A title already known is drawn at once: the summary is redrawn on every claim change,
+// and the line must not flicker without it.
 function inAgentLanguage(node, articleId, userLanguage) {
   if (!articleId || !userLanguage || userLanguage === agentLanguage()) return;
+  const known = knownTitles.get(`${articleId}|${agentLanguage()}`);
+  if (known) {
+    node.appendChild(translation(known));
+    return;
+  }
   titleInAgentLanguage(articleId).then((title) => { if (title) node.appendChild(translation(title)); });
 }
 
