@@ -343,6 +343,9 @@ def test_an_english_agent_reads_what_the_user_got_in_english(console, product, l
     expect(card).to_contain_text(theirs.title, timeout=30_000)
     if other:
         expect(card.locator(".in-agent-language")).to_contain_text(english.title, timeout=30_000)
+    # Each message once (a poll after the send and the timer's could both draw it).
+    console.page.wait_for_timeout(1500)
+    expect(console.page.locator("#messages li.agent")).to_have_count(2)
     everything = console.text("#conversation") + console.text("#context")
     assert EMOJI.findall(everything) == [], EMOJI.findall(everything)
     console.shot(f"in-english-{lang}")

@@ -414,6 +414,9 @@ async function pollMessages() {
                              `&lang=${encodeURIComponent(agentLanguage())}`);
   if (!current || current.id !== id) return;
   for (const message of messages) {
+    // Two polls can be on their way at once (the timer's and the one after a send): each
+    // message is drawn once.
+    if (message.id <= lastMessage) continue;
     const who = message.author === "agent" ? t("who_agent", { name: message.agent_name || t("agent") })
       : t("who_user");
     const item = line($("messages"), who, message.text, { lang: message.lang, className: message.author,
