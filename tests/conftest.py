@@ -97,3 +97,15 @@ def redis_url():
     server = redis_server()
     yield next(server)
     next(server, None)
+
+
+@pytest.fixture()
+def live_agent(demo_database):
+    """A fake live-agent service in the composition root, over the demo accounts."""
+    from bot import composition
+    from tests.fakes import FakeLiveAgent
+
+    service = FakeLiveAgent()
+    composition.override("live_agent_client", service)
+    yield service
+    composition.override("live_agent_client", None)

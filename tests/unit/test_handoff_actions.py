@@ -11,16 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionAfterHandoff, ActionStoreRating
 from bot import composition
 from tests.conftest import LANGUAGES
-from tests.fakes import FakeLiveAgent
 from tests.trackers import make_tracker, parse_data
-
-
-@pytest.fixture()
-def live_agent(demo_database):
-    service = FakeLiveAgent()
-    composition.override("live_agent_client", service)
-    yield service
-    composition.override("live_agent_client", None)
 
 
 def tracker(lang="en", slots=None, entities=()):

@@ -12,12 +12,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionStoreRating
-from bot import composition
 from bot.dialogue.rating_policy import RatingReplyPolicy
 from bot.handoff.rating import rating_in_text
 from bot.texts.catalogue import catalogue
 from tests.conftest import LANGUAGES, PROJECT_ROOT
-from tests.fakes import FakeLiveAgent
 from tests.trackers import make_tracker, parse_data
 
 # (language, reply, rating or None). Number words in their gender and case forms,
@@ -113,14 +111,6 @@ def test_the_policy_only_answers_the_rating_question(domain, lang):
 
 
 # -- the action ---------------------------------------------------------------------------
-@pytest.fixture()
-def live_agent(demo_database):
-    service = FakeLiveAgent()
-    composition.override("live_agent_client", service)
-    yield service
-    composition.override("live_agent_client", None)
-
-
 def store(lang, text, intent="kb_helpful"):
     tracker = make_tracker(parse_data(text, intent), sender="s-1", language=lang,
                            slots={"last_ticket_id": "T-1"})
